@@ -1,0 +1,13 @@
+"""Form helpers shared by all apps."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+
+def apply_errors(form: forms.Form, exc: ValidationError) -> None:
+    """Put a service's ValidationError onto the form: field messages on fields, the rest on top."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
