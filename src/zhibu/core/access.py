@@ -111,7 +111,13 @@ def in_scope(user, org) -> bool:
 
 
 def require(user, perm: Perm, org) -> None:
-    """404 when the org is out of the user's scope; 403 when in scope but `perm` is missing."""
+    """404 when the org is out of the user's scope; 403 when in scope but `perm` is missing.
+
+    `user=None` is the system itself (CLI commands, demo, background jobs) and is always allowed;
+    request handlers always pass `request.user`, which is never None.
+    """
+    if user is None:
+        return
     if org is None or not in_scope(user, org):
         raise Http404("未找到该组织，或您无权访问")
     if not has_perm(user, perm, org):
