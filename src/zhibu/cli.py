@@ -1,6 +1,6 @@
 """The `zhibu` console script: Django management with a few friendly defaults.
 
-    zhibu migrate | zhibu demo | zhibu serve [addr:port] | zhibu <any manage.py command>
+zhibu migrate | zhibu demo | zhibu serve [addr:port] | zhibu <any manage.py command>
 """
 
 import os

@@ -64,7 +64,10 @@ class GrantIn(Schema):
 
 def _assignment_out(a) -> AssignmentOut:
     return AssignmentOut(
-        **RoleOut.from_assignment(a).dict(), user_id=a.user_id, username=a.user.username, real_name=a.user.real_name
+        **RoleOut.from_assignment(a).dict(),
+        user_id=a.user_id,
+        username=a.user.username,
+        real_name=a.user.real_name,
     )
 
 
@@ -86,7 +89,9 @@ def me(request):
 
 
 @router.get("/roles", response=list[AssignmentOut], summary="可管理范围内的角色分配")
-def list_roles(request, org_id: int | None = None, include_revoked: bool = False, limit: int = 100, offset: int = 0):
+def list_roles(
+    request, org_id: int | None = None, include_revoked: bool = False, limit: int = 100, offset: int = 0
+):
     org = get_org(request.user, org_id, access.Perm.ROLE_MANAGE) if org_id else None
     limit = max(1, min(limit, 500))
     qs = selectors.assignments_in_scope(request.user, org=org, include_revoked=include_revoked)
@@ -107,5 +112,7 @@ def grant(request, payload: GrantIn):
 
 @router.delete("/roles/{assignment_id}", response=AssignmentOut, summary="撤销角色")
 def revoke(request, assignment_id: int):
-    a = get_object_or_404(selectors.assignments_in_scope(request.user, include_revoked=True), pk=assignment_id)
+    a = get_object_or_404(
+        selectors.assignments_in_scope(request.user, include_revoked=True), pk=assignment_id
+    )
     return _assignment_out(services.revoke_role(request.user, a))

@@ -16,7 +16,9 @@ class LoginForm(AuthenticationForm):
 
 class PasswordChangeForm(forms.Form):
     old_password = forms.CharField(label="原密码", widget=forms.PasswordInput)
-    new_password1 = forms.CharField(label="新密码", widget=forms.PasswordInput, help_text="至少8位，不能全是数字")
+    new_password1 = forms.CharField(
+        label="新密码", widget=forms.PasswordInput, help_text="至少8位，不能全是数字"
+    )
     new_password2 = forms.CharField(label="确认新密码", widget=forms.PasswordInput)
 
     def clean(self):
@@ -57,7 +59,9 @@ class UserCreateForm(forms.Form):
     username = forms.CharField(label="用户名", max_length=150)
     real_name = forms.CharField(label="姓名", max_length=50)
     mobile = forms.CharField(label="手机号（可选）", max_length=11, required=False)
-    password = forms.CharField(label="初始密码", widget=forms.PasswordInput, help_text="至少8位，不能全是数字")
+    password = forms.CharField(
+        label="初始密码", widget=forms.PasswordInput, help_text="至少8位，不能全是数字"
+    )
 
 
 class ResetPasswordForm(forms.Form):

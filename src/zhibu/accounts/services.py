@@ -140,7 +140,9 @@ def grant_role(
 
 @transaction.atomic
 def revoke_role(actor, assignment: RoleAssignment) -> RoleAssignment:
-    assignment = RoleAssignment.objects.select_for_update().select_related("org", "user").get(pk=assignment.pk)
+    assignment = (
+        RoleAssignment.objects.select_for_update().select_related("org", "user").get(pk=assignment.pk)
+    )
     access.require(actor, Perm.ROLE_MANAGE, assignment.org)
     if assignment.role not in access.grantable_roles(actor, assignment.org):
         raise PermissionDenied(f"您不能撤销“{assignment.get_role_display()}”角色")
@@ -194,5 +196,7 @@ def unlock_account(actor, username: str) -> int:
     if not access.has_perm(actor, Perm.ACCOUNT_UNLOCK):
         raise PermissionDenied("只有安全保密员可以解除登录锁定")
     count = axes_reset(username=username)
-    audit.record(actor, AuditAction.SECURITY, object_type="accounts.user", object_repr=username, summary="解除登录锁定")
+    audit.record(
+        actor, AuditAction.SECURITY, object_type="accounts.user", object_repr=username, summary="解除登录锁定"
+    )
     return count

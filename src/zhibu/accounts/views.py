@@ -117,9 +117,7 @@ def roles(request):
     grant_org = initial_org
     if request.method == "POST" and request.POST.get("org"):
         grant_org = get_org(user, request.POST["org"], Perm.ROLE_MANAGE)
-    roles_allowed = (
-        access.grantable_roles(user, grant_org) if grant_org else access.grantable_anywhere(user)
-    )
+    roles_allowed = access.grantable_roles(user, grant_org) if grant_org else access.grantable_anywhere(user)
     form = GrantRoleForm(
         request.POST or None, orgs=manage_orgs, roles=roles_allowed, initial={"org": initial_org}
     )
@@ -139,7 +137,10 @@ def roles(request):
             messages.success(request, "角色已授予")
             return redirect(request.get_full_path())
     qs = selectors.assignments_in_scope(
-        user, org=initial_org, text=request.GET.get("q", "").strip(), include_revoked=bool(request.GET.get("all"))
+        user,
+        org=initial_org,
+        text=request.GET.get("q", "").strip(),
+        include_revoked=bool(request.GET.get("all")),
     )
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     grantable = {a.pk for a in page if a.role in access.grantable_roles(user, a.org)}
@@ -180,7 +181,9 @@ def users(request):
         else:
             messages.success(request, f"已创建账户 {created}")
             return redirect("accounts:users")
-    page = Paginator(selectors.all_users(request.GET.get("q", "").strip()), 50).get_page(request.GET.get("page"))
+    page = Paginator(selectors.all_users(request.GET.get("q", "").strip()), 50).get_page(
+        request.GET.get("page")
+    )
     return render(request, "accounts/users.html", {"form": form, "page": page})
 
 

@@ -1,4 +1,4 @@
-"""The JSON API root: /api/v1/, OpenAPI at /api/openapi.json (also /api/v1/openapi.json), docs at /api/docs."""
+"""The JSON API root: /api/v1/; OpenAPI at /api/openapi.json, docs at /api/docs."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -13,7 +13,9 @@ from zhibu.orgs.api import router as orgs_router
 api = NinjaAPI(
     title="Zhibu 支部 API",
     version="1",
-    description="党支部规范化建设平台接口。认证：页面会话（需CSRF）或个人API令牌（Authorization: Bearer zb_…）。",
+    description=(
+        "党支部规范化建设平台接口。认证：页面会话（需CSRF）或个人API令牌（Authorization: Bearer zb_…）。"
+    ),
     auth=AUTH,
     urls_namespace="api",
 )

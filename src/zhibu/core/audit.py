@@ -14,7 +14,9 @@ def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict:
         if field.name in data or (fields and field.name not in fields):
             continue
         data[field.name] = getattr(obj, field.attname)
-    return {k: (v if isinstance(v, str | int | float | bool | type(None)) else str(v)) for k, v in data.items()}
+    return {
+        k: (v if isinstance(v, str | int | float | bool | type(None)) else str(v)) for k, v in data.items()
+    }
 
 
 def record(

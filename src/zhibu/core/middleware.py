@@ -10,11 +10,12 @@ class RequestContext:
     user_agent: str = ""
 
 
-_current: ContextVar[RequestContext] = ContextVar("zhibu_request_context", default=RequestContext())
+_current: ContextVar[RequestContext | None] = ContextVar("zhibu_request_context", default=None)
+_EMPTY = RequestContext()
 
 
 def current_context() -> RequestContext:
-    return _current.get()
+    return _current.get() or _EMPTY
 
 
 def client_ip(request) -> str | None:

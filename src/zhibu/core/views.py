@@ -57,8 +57,12 @@ def error_403(request, exception=None):
 
 
 def error_404(request, exception=None):
-    return render(request, "core/error.html", {"code": 404, "message": "页面不存在，或您无权访问"}, status=404)
+    return render(
+        request, "core/error.html", {"code": 404, "message": "页面不存在，或您无权访问"}, status=404
+    )
 
 
 def error_500(request):
-    return render(request, "core/error.html", {"code": 500, "message": "服务器出错了，请稍后再试"}, status=500)
+    return render(
+        request, "core/error.html", {"code": 500, "message": "服务器出错了，请稍后再试"}, status=500
+    )

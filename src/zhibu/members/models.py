@@ -53,7 +53,9 @@ class Member(models.Model):
     )
     mobile = models.CharField("手机号", max_length=11, blank=True, validators=[mobile_validator])
     category = models.CharField("党员类别", max_length=20, choices=Category.choices, default=Category.FULL)
-    status = models.CharField("状态", max_length=20, choices=MemberStatus.choices, default=MemberStatus.NORMAL)
+    status = models.CharField(
+        "状态", max_length=20, choices=MemberStatus.choices, default=MemberStatus.NORMAL
+    )
     org = models.ForeignKey(
         "orgs.Organization", on_delete=models.PROTECT, related_name="members", verbose_name="所在支部"
     )

@@ -194,8 +194,14 @@ def _detail(request, org: Organization) -> OrgDetailOut:
     base = org_out(org).dict()
     return OrgDetailOut(
         **base,
-        children=[org_out(c, {org.path: org.pk}) for c in selectors.children_with_counts(org, include_dissolved=True)],
-        advice=[AdviceOut(level=a.level, message=a.message, source=a.source) for a in selectors.setup_advice(org, view)]
+        children=[
+            org_out(c, {org.path: org.pk})
+            for c in selectors.children_with_counts(org, include_dissolved=True)
+        ],
+        advice=[
+            AdviceOut(level=a.level, message=a.message, source=a.source)
+            for a in selectors.setup_advice(org, view)
+        ]
         if org.is_active
         else [],
         committee=committee_out(view),
@@ -203,8 +209,14 @@ def _detail(request, org: Organization) -> OrgDetailOut:
 
 
 @router.get("", response=list[OrgOut], summary="可见范围内的组织（按树序，扁平列表）")
-def list_orgs(request, q: str = "", org_type: OrgType | None = None, include_dissolved: bool = False,
-              limit: int = 500, offset: int = 0):
+def list_orgs(
+    request,
+    q: str = "",
+    org_type: OrgType | None = None,
+    include_dissolved: bool = False,
+    limit: int = 500,
+    offset: int = 0,
+):
     qs = selectors.visible_orgs(request.user).order_by("path")
     if not include_dissolved:
         qs = qs.filter(status="active")
@@ -259,7 +271,9 @@ def delete_org(request, org_id: int):
     return 204, None
 
 
-@router.get("/{org_id}/committee", response=CommitteeOut, summary="本届委员会：职位、在任人员、空缺、任期提醒")
+@router.get(
+    "/{org_id}/committee", response=CommitteeOut, summary="本届委员会：职位、在任人员、空缺、任期提醒"
+)
 def get_committee(request, org_id: int):
     return committee_out(selectors.committee_view(selectors.get_org(request.user, org_id)))
 

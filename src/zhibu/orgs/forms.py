@@ -41,7 +41,10 @@ class TermForm(forms.Form):
     kind = forms.ChoiceField(label="形式", choices=CommitteeTerm.Kind.choices)
     started_on = forms.DateField(label="选举日期（任期开始）", widget=DATE)
     ends_on = forms.DateField(
-        label="任期届满日期", required=False, widget=DATE, help_text="留空则按规定自动计算（支部、总支3年，党委及村、社区5年）"
+        label="任期届满日期",
+        required=False,
+        widget=DATE,
+        help_text="留空则按规定自动计算（支部、总支3年，党委及村、社区5年）",
     )
     note = forms.CharField(label="备注", max_length=200, required=False)
 

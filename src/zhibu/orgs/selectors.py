@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Max, Prefetch, Q
 from django.db.models.functions import Substr
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from zhibu.core import access
@@ -96,7 +95,9 @@ def member_counts(org: Organization) -> tuple[int, int]:
 
 def search_orgs(user, text: str, limit: int = 50):
     text = (text or "").strip()
-    qs = visible_orgs(user).filter(Q(name__icontains=text) | Q(code__icontains=text) | Q(short_name__icontains=text))
+    qs = visible_orgs(user).filter(
+        Q(name__icontains=text) | Q(code__icontains=text) | Q(short_name__icontains=text)
+    )
     return list(qs.order_by("path")[:limit])
 
 
@@ -163,7 +164,9 @@ def term_history(org: Organization):
         Prefetch(
             "seats",
             queryset=CommitteeSeat.objects.prefetch_related(
-                Prefetch("holdings", queryset=SeatHolding.objects.select_related("member").order_by("started_on"))
+                Prefetch(
+                    "holdings", queryset=SeatHolding.objects.select_related("member").order_by("started_on")
+                )
             ),
         )
     )
@@ -178,7 +181,9 @@ def setup_advice(org: Organization, committee: CommitteeView | None = None) -> l
         groups = (
             org.get_children()
             .filter(org_type=OrgType.GROUP, status="active")
-            .annotate(n=Count("group_members", filter=Q(group_members__status__in=["normal", "mobile", "lost"])))
+            .annotate(
+                n=Count("group_members", filter=Q(group_members__status__in=["normal", "mobile", "lost"]))
+            )
         )
         sizes = [g.n for g in groups]
         group_count, small_groups = len(sizes), sum(1 for n in sizes if n < rules.GROUP_MIN_MEMBERS)

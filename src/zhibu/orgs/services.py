@@ -21,8 +21,8 @@ from zhibu.orgs.models import (
     OrgStatus,
     OrgType,
     Position,
-    Sector,
     SeatHolding,
+    Sector,
 )
 
 ORG_FIELDS = ["name", "short_name", "code", "org_type", "branch_kind", "founded_on", "host_unit", "sector"]
@@ -68,7 +68,7 @@ def _check_parent(parent: Organization | None, child_type: str) -> None:
 
 @transaction.atomic
 def create_org(actor, *, parent: Organization | None, **fields) -> Organization:
-    """Create an org under `parent` (actor needs org.manage there). Root orgs only from the CLI (actor None)."""
+    """Create an org under `parent` (the actor needs org.manage there); a root only from the CLI."""
     if parent is None and actor is not None:
         raise PermissionDenied("顶层组织只能由系统初始化命令创建")
     if parent is not None and actor is not None:
@@ -300,7 +300,12 @@ def update_term_end(actor, term: CommitteeTerm, *, ends_on: dt.date) -> Committe
     term.ends_on = ends_on
     term.save(update_fields=["ends_on"])
     audit.record(
-        actor, AuditAction.UPDATE, term, org_id=term.org_id, before=before, after=audit.snapshot(term, TERM_FIELDS)
+        actor,
+        AuditAction.UPDATE,
+        term,
+        org_id=term.org_id,
+        before=before,
+        after=audit.snapshot(term, TERM_FIELDS),
     )
     return term
 
@@ -315,7 +320,10 @@ def add_seat(actor, term: CommitteeTerm, *, position: str, title: str = "") -> C
         fail("职务无效", "position")
     if position == Position.SECRETARY and term.seats.filter(position=Position.SECRETARY).exists():
         fail("每届只设一名书记", "position")
-    if term.kind == CommitteeTerm.Kind.SECRETARY_ONLY and position not in (Position.SECRETARY, Position.DEPUTY):
+    if term.kind == CommitteeTerm.Kind.SECRETARY_ONLY and position not in (
+        Position.SECRETARY,
+        Position.DEPUTY,
+    ):
         fail("不设委员会的组织只设书记和副书记", "position")
     order = (term.seats.order_by("-order").values_list("order", flat=True).first() or 0) + 1
     seat = CommitteeSeat.objects.create(term=term, position=position, title=title.strip(), order=order)
@@ -366,7 +374,9 @@ def assign_holder(actor, seat: CommitteeSeat, *, member: Member, started_on: dt.
 @transaction.atomic
 def end_holding(actor, holding: SeatHolding, *, ended_on: dt.date, reason: str) -> SeatHolding:
     """A holder leaves the seat; the seat becomes vacant from that day."""
-    holding = SeatHolding.objects.select_for_update().select_related("seat__term__org", "member").get(pk=holding.pk)
+    holding = (
+        SeatHolding.objects.select_for_update().select_related("seat__term__org", "member").get(pk=holding.pk)
+    )
     org = holding.seat.term.org
     access.require(actor, Perm.COMMITTEE_MANAGE, org)
     if holding.ended_on is not None:

@@ -169,7 +169,9 @@ def committee(request, pk: int):
             term_form=TermForm(initial={"started_on": timezone.localdate()}),
             term_end_form=TermEndForm(initial={"ends_on": view.term.ends_on} if view.term else None),
             seat_form=SeatForm(),
-            holder_form=HolderForm(members=selectors.members_for_seat(org), initial={"started_on": timezone.localdate()}),
+            holder_form=HolderForm(
+                members=selectors.members_for_seat(org), initial={"started_on": timezone.localdate()}
+            ),
             end_form=EndHoldingForm(initial={"ended_on": timezone.localdate()}),
         )
     return render(request, "orgs/committee.html", context)
@@ -214,6 +216,10 @@ def committee_action(request, pk: int, op: str):
         messages.success(request, "已保存")
     else:
         messages.error(
-            request, "；".join(f"{form.fields[f].label if f in form.fields else ''}：{' '.join(e)}" for f, e in form.errors.items())
+            request,
+            "；".join(
+                f"{form.fields[f].label if f in form.fields else ''}：{' '.join(e)}"
+                for f, e in form.errors.items()
+            ),
         )
     return redirect("orgs:committee", pk=org.pk)

@@ -20,24 +20,112 @@ from zhibu.orgs.rules import add_months, add_years
 
 DEMO_PASSWORD = "Zhibu@2026"
 
-SURNAMES = (
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
-)
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN_M = "伟刚勇毅俊峰强军平保东文辉力明永健世广志义兴良海山仁波宁贵福生龙元全国胜学祥才发武新利清飞彬富顺信子杰涛昌成康星光天达安岩中茂进林有坚和彪博诚先敬震振壮会思群豪心邦承乐绍功松善厚庆磊民友裕河哲江超浩亮政谦亨奇固之轮翰朗伯宏言若鸣朋斌梁栋维启克伦翔旭鹏泽晨辰士以建家致树炎德行时泰盛雄琛钧冠策腾楠榕风航弘"
 GIVEN_F = "秀娟英华慧巧美娜静淑惠珠翠雅芝玉萍红娥玲芬芳燕彩春菊兰凤洁梅琳素云莲真环雪荣爱妹霞香月莺媛艳瑞凡佳嘉琼勤珍贞莉桂娣叶璧璐娅琦晶妍茜秋珊莎锦黛青倩婷姣婉娴瑾颖露瑶怡婵雁蓓纨仪荷丹蓉眉君琴蕊薇菁梦岚苑婕馨瑗琰韵融园艺咏卿聪澜纯毓悦昭冰爽琬茗羽希宁欣飘育滢馥筠柔竹霭凝晓欢霄枫芸菲寒伊亚宜可姬舒影荔枝丽阳妮宝贝初程梵罡恒鸿桦骅剑娇纪宽苛灵玛媚琪晴容睿烁堂唯威韦雯苇萱阅彦宇雨洋忠宗曼紫逸贤蝶菡绿蓝儿翠烟"
 REGIONS = ("330102", "330106", "330108", "330110", "330122", "320102", "310104", "110105", "340104", "360102")
 
 # (code suffix, name, type, kind, sector, host unit, size, groups, retired)
 BRANCHES = [
-    ("Z1-01", "研发中心第一党支部", OrgType.BRANCH, BranchKind.REGULAR, Sector.ENTERPRISE, "研发中心软件部", 42, 3, False),
-    ("Z1-02", "研发中心第二党支部", OrgType.BRANCH, BranchKind.REGULAR, Sector.ENTERPRISE, "研发中心硬件部", 24, 2, False),
-    ("Z1-03", "研发中心第三党支部", OrgType.BRANCH, BranchKind.REGULAR, Sector.ENTERPRISE, "研发中心测试部", 11, 0, False),
-    ("J-01", "机关第一党支部", OrgType.BRANCH, BranchKind.REGULAR, Sector.ENTERPRISE, "集团办公室、人力资源部", 28, 2, False),
-    ("J-02", "机关第二党支部", OrgType.BRANCH, BranchKind.REGULAR, Sector.ENTERPRISE, "财务部、审计部", 14, 0, False),
-    ("S-01", "生产车间党支部", OrgType.BRANCH, BranchKind.REGULAR, Sector.ENTERPRISE, "智能制造车间", 46, 3, False),
-    ("L-01", "离退休党支部", OrgType.BRANCH, BranchKind.REGULAR, Sector.ENTERPRISE, "离退休人员管理中心", 21, 2, True),
-    ("LH-01", "物流园区联合党支部", OrgType.BRANCH, BranchKind.JOINT, Sector.ENTERPRISE, "华科物流、园区物业等4家单位", 7, 0, False),
-    ("LS-01", "新厂区建设项目临时党支部", OrgType.BRANCH, BranchKind.TEMPORARY, Sector.ENTERPRISE, "新厂区项目部", 5, 0, False),
+    (
+        "Z1-01",
+        "研发中心第一党支部",
+        OrgType.BRANCH,
+        BranchKind.REGULAR,
+        Sector.ENTERPRISE,
+        "研发中心软件部",
+        42,
+        3,
+        False,
+    ),
+    (
+        "Z1-02",
+        "研发中心第二党支部",
+        OrgType.BRANCH,
+        BranchKind.REGULAR,
+        Sector.ENTERPRISE,
+        "研发中心硬件部",
+        24,
+        2,
+        False,
+    ),
+    (
+        "Z1-03",
+        "研发中心第三党支部",
+        OrgType.BRANCH,
+        BranchKind.REGULAR,
+        Sector.ENTERPRISE,
+        "研发中心测试部",
+        11,
+        0,
+        False,
+    ),
+    (
+        "J-01",
+        "机关第一党支部",
+        OrgType.BRANCH,
+        BranchKind.REGULAR,
+        Sector.ENTERPRISE,
+        "集团办公室、人力资源部",
+        28,
+        2,
+        False,
+    ),
+    (
+        "J-02",
+        "机关第二党支部",
+        OrgType.BRANCH,
+        BranchKind.REGULAR,
+        Sector.ENTERPRISE,
+        "财务部、审计部",
+        14,
+        0,
+        False,
+    ),
+    (
+        "S-01",
+        "生产车间党支部",
+        OrgType.BRANCH,
+        BranchKind.REGULAR,
+        Sector.ENTERPRISE,
+        "智能制造车间",
+        46,
+        3,
+        False,
+    ),
+    (
+        "L-01",
+        "离退休党支部",
+        OrgType.BRANCH,
+        BranchKind.REGULAR,
+        Sector.ENTERPRISE,
+        "离退休人员管理中心",
+        21,
+        2,
+        True,
+    ),
+    (
+        "LH-01",
+        "物流园区联合党支部",
+        OrgType.BRANCH,
+        BranchKind.JOINT,
+        Sector.ENTERPRISE,
+        "华科物流、园区物业等4家单位",
+        7,
+        0,
+        False,
+    ),
+    (
+        "LS-01",
+        "新厂区建设项目临时党支部",
+        OrgType.BRANCH,
+        BranchKind.TEMPORARY,
+        Sector.ENTERPRISE,
+        "新厂区项目部",
+        5,
+        0,
+        False,
+    ),
 ]
 UNDER_GENERAL_BRANCH = {"Z1-01", "Z1-02", "Z1-03"}
 
@@ -60,7 +148,11 @@ class _People:
 
     def id_number(self, birth: dt.date, gender: str) -> str:
         while True:
-            seq = self.rng.randrange(0, 100) * 10 + self.rng.randrange(0, 5) * 2 + (1 if gender == Gender.MALE else 0)
+            seq = (
+                self.rng.randrange(0, 100) * 10
+                + self.rng.randrange(0, 5) * 2
+                + (1 if gender == Gender.MALE else 0)
+            )
             body = f"{self.rng.choice(REGIONS)}{birth:%Y%m%d}{seq:03d}"
             number = body + id_check_digit(body)
             if number not in self.used_ids:
@@ -69,7 +161,10 @@ class _People:
 
     def mobile(self) -> str:
         while True:
-            number = self.rng.choice(("138", "139", "150", "186", "177", "135", "158")) + f"{self.rng.randrange(10**8):08d}"
+            number = (
+                self.rng.choice(("138", "139", "150", "186", "177", "135", "158"))
+                + f"{self.rng.randrange(10**8):08d}"
+            )
             if number not in self.used_mobiles:
                 self.used_mobiles.add(number)
                 return number
@@ -155,12 +250,17 @@ def build_demo(seed: int = 2026) -> dict:
             branch_kind=kind,
             sector=sector,
             host_unit=host,
-            founded_on=add_years(today, -1) if kind == BranchKind.TEMPORARY
+            founded_on=add_years(today, -1)
+            if kind == BranchKind.TEMPORARY
             else dt.date(rng.randint(2000, 2018), rng.randint(1, 12), rng.randint(1, 28)),
         )
         groups = [
             org_services.create_org(
-                None, parent=branch, name=f"第{'一二三四'[g]}党小组", code=f"HK-{suffix}-G{g + 1}", org_type=OrgType.GROUP,
+                None,
+                parent=branch,
+                name=f"第{'一二三四'[g]}党小组",
+                code=f"HK-{suffix}-G{g + 1}",
+                org_type=OrgType.GROUP,
                 sector=sector,
             )
             for g in range(group_count)
@@ -170,19 +270,33 @@ def build_demo(seed: int = 2026) -> dict:
         by_branch[suffix] = members
         all_members.extend(members)
     # A few members in the remaining statuses, so every status shows up in the roster.
-    extra = [(MemberStatus.SUSPENDED, "L-01"), (MemberStatus.DECEASED, "L-01"), (MemberStatus.LEFT, "S-01"),
-             (MemberStatus.TRANSFERRED, "J-01")]
+    extra = [
+        (MemberStatus.SUSPENDED, "L-01"),
+        (MemberStatus.DECEASED, "L-01"),
+        (MemberStatus.LEFT, "S-01"),
+        (MemberStatus.TRANSFERRED, "J-01"),
+    ]
     for status, suffix in extra:
         gender = Gender.MALE
         birth = add_years(today, -50)
         all_members.append(
-            Member(name=people.name(gender), gender=gender, birth_date=birth, id_number=people.id_number(birth, gender),
-                   category=Category.FULL, status=status, org=branches[suffix], joined_on=dt.date(1995, 6, 1),
-                   converted_on=dt.date(1996, 6, 1))
+            Member(
+                name=people.name(gender),
+                gender=gender,
+                birth_date=birth,
+                id_number=people.id_number(birth, gender),
+                category=Category.FULL,
+                status=status,
+                org=branches[suffix],
+                joined_on=dt.date(1995, 6, 1),
+                converted_on=dt.date(1996, 6, 1),
+            )
         )
     Member.objects.bulk_create(all_members)
     for suffix in by_branch:
-        by_branch[suffix] = list(Member.objects.filter(org=branches[suffix], status="normal", category="full").order_by("id"))
+        by_branch[suffix] = list(
+            Member.objects.filter(org=branches[suffix], status="normal", category="full").order_by("id")
+        )
 
     # Committees. Terms relative to today: one ends within 6 months, one is overdue, one has a vacancy.
     def elect(org, started_on, kind, holders, positions=None, vacant=()):
@@ -194,11 +308,34 @@ def build_demo(seed: int = 2026) -> dict:
         return term
 
     root_pool = by_branch["J-01"][:5] + by_branch["J-02"][:2]
-    elect(root, add_months(today, -26), CommitteeTerm.Kind.COMMITTEE, root_pool,
-          positions=[Position.SECRETARY, Position.DEPUTY, Position.ORGANIZATION, Position.PUBLICITY,
-                     Position.DISCIPLINE, Position.OTHER, Position.OTHER])
-    elect(general, add_months(today, -14), CommitteeTerm.Kind.COMMITTEE, by_branch["Z1-01"][5:8] + by_branch["Z1-02"][5:7],
-          positions=[Position.SECRETARY, Position.ORGANIZATION, Position.PUBLICITY, Position.DISCIPLINE, Position.OTHER])
+    elect(
+        root,
+        add_months(today, -26),
+        CommitteeTerm.Kind.COMMITTEE,
+        root_pool,
+        positions=[
+            Position.SECRETARY,
+            Position.DEPUTY,
+            Position.ORGANIZATION,
+            Position.PUBLICITY,
+            Position.DISCIPLINE,
+            Position.OTHER,
+            Position.OTHER,
+        ],
+    )
+    elect(
+        general,
+        add_months(today, -14),
+        CommitteeTerm.Kind.COMMITTEE,
+        by_branch["Z1-01"][5:8] + by_branch["Z1-02"][5:7],
+        positions=[
+            Position.SECRETARY,
+            Position.ORGANIZATION,
+            Position.PUBLICITY,
+            Position.DISCIPLINE,
+            Position.OTHER,
+        ],
+    )
     term_started = {
         "Z1-01": add_months(today, -33) + dt.timedelta(days=9),  # ends within 6 months
         "Z1-02": add_months(today, -20),
@@ -212,10 +349,17 @@ def build_demo(seed: int = 2026) -> dict:
     # An earlier term for 研发中心第一党支部, so the committee history shows a 换届.
     elect(z1, add_months(today, -69), CommitteeTerm.Kind.COMMITTEE, by_branch["Z1-01"][3:8])
     for suffix, started in term_started.items():
-        elect(branches[suffix], started, CommitteeTerm.Kind.COMMITTEE, by_branch[suffix][:5],
-              vacant=(Position.DISCIPLINE,) if suffix == "S-01" else ())
+        elect(
+            branches[suffix],
+            started,
+            CommitteeTerm.Kind.COMMITTEE,
+            by_branch[suffix][:5],
+            vacant=(Position.DISCIPLINE,) if suffix == "S-01" else (),
+        )
     for suffix in ("LH-01", "LS-01"):
-        elect(branches[suffix], add_months(today, -7), CommitteeTerm.Kind.SECRETARY_ONLY, by_branch[suffix][:1])
+        elect(
+            branches[suffix], add_months(today, -7), CommitteeTerm.Kind.SECRETARY_ONLY, by_branch[suffix][:1]
+        )
     # 生产车间: the 纪检委员 left 3 months ago; seat vacant since.
     s1 = branches["S-01"]
     seat = s1.committee_terms.get(ended_on__isnull=True).seats.get(position=Position.DISCIPLINE)
@@ -242,9 +386,16 @@ def build_demo(seed: int = 2026) -> dict:
     ]
     printed = []
     for username, label, member, org, role, position in accounts:
-        real_name = member.name if member else people.name(Gender.FEMALE if rng.random() < 0.5 else Gender.MALE)
-        user = create_user(None, username=username, real_name=real_name, password=DEMO_PASSWORD,
-                           mobile=member.mobile if member else "")
+        real_name = (
+            member.name if member else people.name(Gender.FEMALE if rng.random() < 0.5 else Gender.MALE)
+        )
+        user = create_user(
+            None,
+            username=username,
+            real_name=real_name,
+            password=DEMO_PASSWORD,
+            mobile=member.mobile if member else "",
+        )
         RoleAssignment.objects.create(user=user, org=org, role=role, position=position)
         if member is not None:
             member.user = user

@@ -18,11 +18,13 @@ class Command(BaseCommand):
             if if_empty:
                 self.stdout.write("数据库已有数据，跳过演示数据。")
                 return
-            raise CommandError("数据库中已有组织。演示数据只能载入空数据库（删除 var/zhibu.sqlite3 后重试）。")
+            raise CommandError(
+                "数据库中已有组织。演示数据只能载入空数据库（删除 var/zhibu.sqlite3 后重试）。"
+            )
         result = build_demo(seed=seed)
-        self.stdout.write(self.style.SUCCESS(
-            f"演示数据已生成：{result['orgs']}个组织，{result['members']}名党员。"
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(f"演示数据已生成：{result['orgs']}个组织，{result['members']}名党员。")
+        )
         self.stdout.write(f"演示账户（密码均为 {DEMO_PASSWORD}）：")
         for username, label in result["accounts"]:
             self.stdout.write(f"  {username:<10} {label}")
