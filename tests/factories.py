@@ -38,8 +38,9 @@ def make_id_number(birth: dt.date = dt.date(1985, 6, 15), male: bool = True, reg
     return first17 + id_check_digit(first17)
 
 
-def make_org(parent: Organization | None, org_type: str, *, name: str | None = None, code: str | None = None,
-             **fields) -> Organization:
+def make_org(
+    parent: Organization | None, org_type: str, *, name: str | None = None, code: str | None = None, **fields
+) -> Organization:
     """An org created through the real service (actor None: the system, as the CLI does)."""
     n = next(_codes)
     return org_services.create_org(
@@ -64,7 +65,9 @@ class MemberFactory(DjangoModelFactory):
     category = Category.FULL
     status = MemberStatus.NORMAL
     joined_on = dt.date(2010, 7, 1)
-    converted_on = factory.LazyAttribute(lambda o: dt.date(2011, 7, 1) if o.category == Category.FULL else None)
+    converted_on = factory.LazyAttribute(
+        lambda o: dt.date(2011, 7, 1) if o.category == Category.FULL else None
+    )
 
 
 def members(org: Organization, n: int, **fields) -> list[Member]:

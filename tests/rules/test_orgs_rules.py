@@ -160,7 +160,13 @@ def test_term_flag_ended_wins():
 
 
 def advice(**kwargs):
-    base = {"org_type": BRANCH, "full_members": 10, "members": 10, "has_committee": True, "committee_seats": 5}
+    base = {
+        "org_type": BRANCH,
+        "full_members": 10,
+        "members": 10,
+        "has_committee": True,
+        "committee_seats": 5,
+    }
     base.update(kwargs)
     return rules.setup_advice(**base)
 
@@ -219,7 +225,9 @@ def test_committee_threshold(full, has_committee, needs_committee, too_small_for
 @pytest.mark.parametrize("seats,expected", [(7, False), (8, True)])
 def test_committee_size(seats, expected):
     assert has(advice(committee_seats=seats), "一般不超过7人", "warning") is expected
-    assert not has(advice(committee_seats=seats, has_committee=False, full_members=5, members=5), "一般不超过7人")
+    assert not has(
+        advice(committee_seats=seats, has_committee=False, full_members=5, members=5), "一般不超过7人"
+    )
 
 
 @pytest.mark.parametrize("members,expected", [(50, False), (51, True)])
@@ -244,7 +252,8 @@ def test_small_groups(small, expected):
 
 
 @pytest.mark.parametrize(
-    "members,too_few,too_many", [(49, True, False), (50, False, False), (100, False, False), (101, False, True)]
+    "members,too_few,too_many",
+    [(49, True, False), (50, False, False), (100, False, False), (101, False, True)],
 )
 def test_general_branch_size(members, too_few, too_many):
     items = rules.setup_advice(

@@ -118,6 +118,8 @@ def grant_role(
         fail("系统管理员、安全保密员、审计员三员分立，不得由同一人兼任", "role")
     if role not in SYSTEM_ROLES and active.filter(role=Role.AUDITOR).exists():
         fail("审计员不得兼任业务角色", "role")
+    if role == Role.AUDITOR and active.exclude(role__in=SYSTEM_ROLES).exists():
+        fail("审计员不得兼任业务角色：请先撤销其业务角色", "role")
     if active.filter(org=org, role=role).exists():
         fail(f"{user.display_name}已在“{org.name}”担任{Role(role).label}", "role")
     try:

@@ -3,7 +3,7 @@
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from zhibu.accounts.api import router as accounts_router
@@ -59,6 +59,15 @@ def _not_found(request, exc):
 @api.exception_handler(PermissionDenied)
 def _forbidden(request, exc):
     return api.create_response(request, {"detail": str(exc) or "没有权限"}, status=403)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    # ninja's session auth answers a missing or wrong CSRF token with HttpError(403, "CSRF check Failed")
+    detail = str(exc)
+    if exc.status_code == 403 and "CSRF" in detail:
+        detail = "CSRF校验失败：请刷新页面后重试，或改用API令牌"
+    return api.create_response(request, {"detail": detail}, status=exc.status_code)
 
 
 @api.exception_handler(AuthenticationError)

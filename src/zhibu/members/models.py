@@ -41,6 +41,8 @@ class MemberQuerySet(models.QuerySet):
 
     def under(self, org):
         """Members whose branch (or group) is org or below it: one indexed prefix query."""
+        if org.org_type == "group":  # members are registered at their branch, with `group` set
+            return self.filter(Q(group=org) | Q(org=org))
         return self.filter(org__path__startswith=org.path)
 
 

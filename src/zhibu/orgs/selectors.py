@@ -4,7 +4,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Max, Prefetch, Q
-from django.db.models.functions import Substr
+from django.db.models.functions import Coalesce, Substr
 from django.http import Http404
 from django.utils import timezone
 
@@ -15,6 +15,10 @@ from zhibu.orgs import rules
 from zhibu.orgs.models import CommitteeSeat, CommitteeTerm, Organization, OrgType, SeatHolding
 
 STEP = Organization.steplen
+# Where a member sits in the tree: their 党小组 if they are in one, else their branch. Members are
+# registered at the branch (`org`) with an optional `group`, so counting by `org__path` alone would
+# give every 党小组 zero members.
+MEMBER_PLACE = Coalesce("group__path", "org__path")
 
 
 def visible_orgs(user, perm: Perm = Perm.ORG_VIEW):
@@ -42,7 +46,7 @@ def subtree_member_counts(parent_path: str, depth: int) -> dict[str, tuple[int, 
     rows = (
         Member.objects.on_roll()
         .filter(org__path__startswith=parent_path)
-        .annotate(prefix=Substr("org__path", 1, (depth + 1) * STEP))
+        .annotate(prefix=Substr(MEMBER_PLACE, 1, (depth + 1) * STEP))
         .values("prefix")
         .annotate(n=Count("id"), full=Count("id", filter=Q(category=Category.FULL)))
     )
@@ -70,10 +74,12 @@ def annotate_counts(orgs: list[Organization]) -> list[Organization]:
         q = Q()
         for org in group:
             q |= Q(org__path__startswith=org.path)
+            if org.org_type == OrgType.GROUP:
+                q |= Q(group=org)
         rows = (
             Member.objects.on_roll()
             .filter(q)
-            .annotate(prefix=Substr("org__path", 1, depth * STEP))
+            .annotate(prefix=Substr(MEMBER_PLACE, 1, depth * STEP))
             .values("prefix")
             .annotate(n=Count("id"), full=Count("id", filter=Q(category=Category.FULL)))
         )

@@ -265,9 +265,10 @@ def start_term(
     if current is not None:
         if started_on < current.started_on:
             fail("新一届的选举日期不能早于上一届的开始日期", "started_on")
-        SeatHolding.objects.filter(seat__term=current, ended_on__isnull=True).update(
-            ended_on=started_on, end_reason="换届"
-        )
+        open_holdings = SeatHolding.objects.filter(seat__term=current, ended_on__isnull=True)
+        if open_holdings.filter(started_on__gt=started_on).exists():
+            fail("新一届的选举日期不能早于现任委员的任职日期", "started_on")
+        open_holdings.update(ended_on=started_on, end_reason="换届")
         current.ended_on = started_on
         current.save(update_fields=["ended_on"])
     last = CommitteeTerm.objects.filter(org=org).order_by("-number").values_list("number", flat=True).first()
