@@ -211,11 +211,11 @@ def members_for_seat(org: Organization):
 
 
 def terms_due(user, today: dt.date | None = None, limit: int = 20):
-    """Current terms in the user's scope that end within 6 months or are overdue."""
+    """Current terms the user manages that end within 6 months or are overdue (工作台 to-dos)."""
     today = today or timezone.localdate()
     soon = rules.add_months(today, rules.TERM_REMINDER_MONTHS)
     return list(
-        CommitteeTerm.objects.filter(access.scope_q(user, Perm.ORG_VIEW, prefix="org__"))
+        CommitteeTerm.objects.filter(access.scope_q(user, Perm.COMMITTEE_MANAGE, prefix="org__"))
         .filter(ended_on__isnull=True, ends_on__lte=soon, org__status="active")
         .select_related("org")
         .order_by("ends_on")[:limit]
