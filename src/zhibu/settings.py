@@ -8,7 +8,7 @@ from pathlib import Path
 import dj_database_url
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-VAR_DIR = Path(os.environ.get("ZHIBU_VAR_DIR", Path.cwd() / "var")).resolve()
+VAR_DIR = Path(os.environ.get("ZHIBU_VAR_DIR") or Path.cwd() / "var").resolve()
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
@@ -90,7 +90,7 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------------
-DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'zhibu.sqlite3'}")
+DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'zhibu.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
