@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from zhibu.accounts import selectors, services
 from zhibu.accounts.models import Role, User
@@ -107,7 +107,7 @@ def grant(request, payload: GrantIn):
     a = services.grant_role(
         request.user, user=user, org=org, role=payload.role, position=payload.position, note=payload.note
     )
-    return 201, _assignment_out(a)
+    return Status(201, _assignment_out(a))
 
 
 @router.delete("/roles/{assignment_id}", response=AssignmentOut, summary="撤销角色")

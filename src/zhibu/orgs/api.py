@@ -3,7 +3,7 @@
 from datetime import date
 
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from zhibu.core.access import Perm
 from zhibu.members.models import Member
@@ -135,7 +135,9 @@ def org_out(org: Organization, parent_ids: dict[str, int] | None = None) -> OrgO
     parent_path = org.path[: -Organization.steplen]
     parent_id = None
     if parent_path:
-        parent_id = parent_ids.get(parent_path) if parent_ids is not None else org.get_parent().pk
+        parent_id = (
+            parent_ids.get(parent_path) if parent_ids is not None else Organization.objects.get_parent(org).pk
+        )
     return OrgOut(
         id=org.pk,
         parent_id=parent_id,
@@ -241,7 +243,7 @@ def create_org(request, payload: OrgIn):
     parent = selectors.get_org(request.user, payload.parent_id, Perm.ORG_MANAGE)
     data = payload.dict(exclude={"parent_id"})
     org = services.create_org(request.user, parent=parent, **data)
-    return 201, _detail(request, org)
+    return Status(201, _detail(request, org))
 
 
 @router.patch("/{org_id}", response=OrgDetailOut, summary="修改组织")
@@ -268,7 +270,7 @@ def dissolve_org(request, org_id: int, payload: DissolveIn):
 def delete_org(request, org_id: int):
     org = selectors.get_org(request.user, org_id, Perm.ORG_MANAGE)
     services.delete_org(request.user, org)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get(
@@ -282,7 +284,7 @@ def get_committee(request, org_id: int):
 def start_term(request, org_id: int, payload: TermIn):
     org = selectors.get_org(request.user, org_id, Perm.COMMITTEE_MANAGE)
     services.start_term(request.user, org, **payload.dict())
-    return 201, committee_out(selectors.committee_view(org))
+    return Status(201, committee_out(selectors.committee_view(org)))
 
 
 @router.post("/{org_id}/committee/holders", response={201: CommitteeOut}, summary="任职")
@@ -291,7 +293,7 @@ def assign_holder(request, org_id: int, payload: HolderIn):
     seat = get_object_or_404(CommitteeSeat, pk=payload.seat_id, term__org=org, term__ended_on__isnull=True)
     member = get_object_or_404(Member.objects.under(org), pk=payload.member_id)
     services.assign_holder(request.user, seat, member=member, started_on=payload.started_on)
-    return 201, committee_out(selectors.committee_view(org))
+    return Status(201, committee_out(selectors.committee_view(org)))
 
 
 @router.post("/{org_id}/committee/holders/{holding_id}/end", response=CommitteeOut, summary="离任")

@@ -55,7 +55,7 @@ def subtree_member_counts(parent_path: str, depth: int) -> dict[str, tuple[int, 
 
 def children_with_counts(org: Organization, include_dissolved: bool = False) -> list[Organization]:
     """Direct children, each with `.member_count` and `.full_count` of its whole subtree (2 queries)."""
-    children = org.get_children()
+    children = Organization.objects.get_children(org)
     if not include_dissolved:
         children = children.filter(status="active")
     children = list(children)
@@ -185,7 +185,7 @@ def setup_advice(org: Organization, committee: CommitteeView | None = None) -> l
     group_count = small_groups = 0
     if org.org_type == OrgType.BRANCH:
         groups = (
-            org.get_children()
+            Organization.objects.get_children(org)
             .filter(org_type=OrgType.GROUP, status="active")
             .annotate(
                 n=Count("group_members", filter=Q(group_members__status__in=["normal", "mobile", "lost"]))

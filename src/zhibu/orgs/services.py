@@ -80,7 +80,11 @@ def create_org(actor, *, parent: Organization | None, **fields) -> Organization:
     _check_parent(parent, data["org_type"])
     try:
         with transaction.atomic():
-            org = Organization.add_root(**data) if parent is None else parent.add_child(**data)
+            org = (
+                Organization.objects.add_root(data)
+                if parent is None
+                else Organization.objects.add_child(parent, data)
+            )
     except IntegrityError:
         fail(f"组织代码“{data['code']}”已被使用", "code")
     audit.record(actor, AuditAction.CREATE, org, org_id=org.pk, after=audit.snapshot(org, ORG_FIELDS))
@@ -98,13 +102,13 @@ def update_org(actor, org: Organization, **fields) -> Organization:
     before = audit.snapshot(org, ORG_FIELDS)
     new_type = data.get("org_type", org.org_type)
     if new_type != org.org_type:
-        parent = org.get_parent()
+        parent = Organization.objects.get_parent(org)
         _check_parent(parent, new_type) if parent else None
         if parent is None:
             error = rules.child_type_error(None, new_type)
             if error:
                 fail(error, "org_type")
-        for child_type in set(org.get_children().values_list("org_type", flat=True)):
+        for child_type in set(Organization.objects.get_children(org).values_list("org_type", flat=True)):
             error = rules.child_type_error(new_type, child_type)
             if error:
                 fail(f"现有下级组织与新类型不符：{error}", "org_type")
@@ -126,7 +130,7 @@ def move_org(actor, org: Organization, new_parent: Organization) -> Organization
     new_parent = Organization.objects.get(pk=new_parent.pk)
     access.require(actor, Perm.ORG_MANAGE, org)
     access.require(actor, Perm.ORG_MANAGE, new_parent)
-    old_parent = org.get_parent()
+    old_parent = Organization.objects.get_parent(org)
     if old_parent is None:
         fail("顶层组织不能移动")
     access.require(actor, Perm.ORG_MANAGE, old_parent)
@@ -138,7 +142,7 @@ def move_org(actor, org: Organization, new_parent: Organization) -> Organization
         fail("已撤销的组织不能移动")
     _check_parent(new_parent, org.org_type)
     before = {"parent": old_parent.name, "parent_id": old_parent.pk}
-    org.move(new_parent, pos="sorted-child")
+    Organization.objects.move(org, new_parent, pos="sorted-child")
     org.refresh_from_db()
     audit.record(
         actor,
@@ -169,7 +173,7 @@ def dissolve_org(actor, org: Organization, *, dissolved_on: dt.date, reason: str
         fail("撤销日期不能晚于今天", "dissolved_on")
     if org.founded_on and dissolved_on < org.founded_on:
         fail("撤销日期不能早于成立日期", "dissolved_on")
-    if org.get_children().filter(status=OrgStatus.ACTIVE).exists():
+    if Organization.objects.get_children(org).filter(status=OrgStatus.ACTIVE).exists():
         fail("该组织下还有未撤销的下级组织，请先撤销或调整它们")
     on_roll = Member.objects.on_roll().filter(org__path__startswith=org.path).count()
     if on_roll:
@@ -194,11 +198,11 @@ def delete_org(actor, org: Organization) -> None:
     """Delete an org created by mistake. Anything with members, roles, terms or sub-orgs is refused."""
     org = Organization.objects.get(pk=org.pk)
     access.require(actor, Perm.ORG_MANAGE, org)
-    parent = org.get_parent()
+    parent = Organization.objects.get_parent(org)
     if parent is None:
         fail("顶层组织不能删除")
     access.require(actor, Perm.ORG_MANAGE, parent)
-    if org.get_children_count():
+    if Organization.objects.get_children_count(org):
         fail("该组织下还有下级组织，不能删除")
     before = audit.snapshot(org, ORG_FIELDS)
     pk, name = org.pk, str(org)

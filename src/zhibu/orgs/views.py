@@ -22,7 +22,7 @@ from zhibu.orgs.forms import (
     TermEndForm,
     TermForm,
 )
-from zhibu.orgs.models import CommitteeSeat, SeatHolding
+from zhibu.orgs.models import CommitteeSeat, Organization, SeatHolding
 
 
 @login_required
@@ -52,7 +52,7 @@ def detail(request, pk: int):
     members, full = selectors.member_counts(org)
     context = {
         "org": org,
-        "ancestors": [a for a in org.get_ancestors() if access.in_scope(user, a)],
+        "ancestors": [a for a in Organization.objects.get_ancestors(org) if access.in_scope(user, a)],
         "committee": committee,
         "member_count": members,
         "full_count": full,
@@ -143,7 +143,7 @@ def dissolve(request, pk: int):
 @require_POST
 def delete(request, pk: int):
     org = selectors.get_org(request.user, pk, Perm.ORG_MANAGE)
-    parent = org.get_parent()
+    parent = Organization.objects.get_parent(org)
     try:
         services.delete_org(request.user, org)
     except ValidationError as exc:

@@ -372,7 +372,7 @@ def build_demo(seed: int = 2026) -> dict:
     committee_member = by_branch["Z1-01"][1]
     group_leader_member = by_branch["Z1-01"][2]
     plain_member = by_branch["Z1-01"][10]
-    z1_groups = list(Organization.objects.get(pk=z1.pk).get_children().order_by("code"))
+    z1_groups = list(Organization.objects.get_children(Organization.objects.get(pk=z1.pk)).order_by("code"))
     accounts = [
         ("admin", "系统管理员", None, root, Role.SYSADMIN, ""),
         ("security", "安全保密员", None, root, Role.SECURITY, ""),
@@ -402,7 +402,7 @@ def build_demo(seed: int = 2026) -> dict:
             member.save(update_fields=["user"])
         printed.append((username, f"{label}（{real_name}，{org.name}）"))
     return {
-        "orgs": root.get_descendant_count() + 1,
+        "orgs": Organization.objects.count(),
         "members": Member.objects.count(),
         "accounts": printed,
     }
