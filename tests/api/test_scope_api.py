@@ -31,6 +31,13 @@ def test_org_list_holds_only_own_branch_and_groups(tree, sec_a):
     assert sec_a.get("/api/v1/orgs?org_type=group").json()[0]["id"] in {tree.a1.pk, tree.a2.pk}
 
 
+def test_parent_outside_scope_is_not_revealed(tree, sec_a):
+    rows = {r["id"]: r for r in sec_a.get("/api/v1/orgs").json()}
+    assert rows[tree.a.pk]["parent_id"] is None  # the general branch above A is out of scope
+    assert rows[tree.a1.pk]["parent_id"] == tree.a.pk
+    assert sec_a.get(f"/api/v1/orgs/{tree.a.pk}").json()["parent_id"] is None
+
+
 @pytest.mark.parametrize("org_key", ["b", "b1", "general", "root"])
 @pytest.mark.parametrize("suffix", ["", "/committee"])
 def test_reading_another_branch_is_404(tree, sec_a, org_key, suffix):

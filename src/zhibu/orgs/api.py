@@ -131,13 +131,14 @@ class EndHoldingIn(Schema):
     reason: str
 
 
-def org_out(org: Organization, parent_ids: dict[str, int] | None = None) -> OrgOut:
-    parent_path = org.path[: -Organization.steplen]
-    parent_id = None
-    if parent_path:
-        parent_id = (
-            parent_ids.get(parent_path) if parent_ids is not None else Organization.objects.get_parent(org).pk
-        )
+def visible_parent_ids(user, orgs: list[Organization]) -> dict[str, int]:
+    """{path: id} of the orgs' parents that the user may see: a parent outside the scope stays hidden."""
+    paths = {o.path[: -Organization.steplen] for o in orgs if o.depth > 1}
+    return dict(selectors.visible_orgs(user).filter(path__in=paths).values_list("path", "id"))
+
+
+def org_out(org: Organization, parent_ids: dict[str, int]) -> OrgOut:
+    parent_id = parent_ids.get(org.path[: -Organization.steplen])
     return OrgOut(
         id=org.pk,
         parent_id=parent_id,
@@ -193,7 +194,7 @@ def _detail(request, org: Organization) -> OrgDetailOut:
     view = selectors.committee_view(org)
     members, full = selectors.member_counts(org)
     org.member_count, org.full_count = members, full
-    base = org_out(org).dict()
+    base = org_out(org, visible_parent_ids(request.user, [org])).dict()
     return OrgDetailOut(
         **base,
         children=[
@@ -228,8 +229,7 @@ def list_orgs(
         qs = qs.filter(name__icontains=q.strip()) | qs.filter(code__icontains=q.strip())
     limit = max(1, min(limit, 2000))
     orgs = list(qs[offset : offset + limit])
-    parent_paths = {o.path[: -Organization.steplen] for o in orgs if o.depth > 1}
-    parent_ids = dict(Organization.objects.filter(path__in=parent_paths).values_list("path", "id"))
+    parent_ids = visible_parent_ids(request.user, orgs)
     return [org_out(o, parent_ids) for o in orgs]
 
 
