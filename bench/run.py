@@ -153,8 +153,11 @@ def main() -> None:
             "children of the 党委 with subtree counts",
             lambda: selectors.children_with_counts(root),
             raw(
-                "SELECT SUBSTR(o.path, 1, 8), COUNT(m.id) FROM members_member m JOIN orgs_organization o "
-                "ON o.id = m.org_id WHERE o.path LIKE %s AND m.status IN (%s, %s, %s) GROUP BY 1",
+                "SELECT SUBSTR(COALESCE(g.path, o.path), 1, 8), COUNT(m.id), "
+                "COUNT(m.id) FILTER (WHERE m.category = 'full') FROM members_member m "
+                "JOIN orgs_organization o ON o.id = m.org_id "
+                "LEFT JOIN orgs_organization g ON g.id = m.group_id "
+                "WHERE o.path LIKE %s AND m.status IN (%s, %s, %s) GROUP BY 1",
                 [like, *on_roll],
                 children_sql(root),
             ),
@@ -163,8 +166,11 @@ def main() -> None:
             "children of one 党总支 with subtree counts",
             lambda: selectors.children_with_counts(gb),
             raw(
-                "SELECT SUBSTR(o.path, 1, 12), COUNT(m.id) FROM members_member m JOIN orgs_organization o "
-                "ON o.id = m.org_id WHERE o.path LIKE %s AND m.status IN (%s, %s, %s) GROUP BY 1",
+                "SELECT SUBSTR(COALESCE(g.path, o.path), 1, 12), COUNT(m.id), "
+                "COUNT(m.id) FILTER (WHERE m.category = 'full') FROM members_member m "
+                "JOIN orgs_organization o ON o.id = m.org_id "
+                "LEFT JOIN orgs_organization g ON g.id = m.group_id "
+                "WHERE o.path LIKE %s AND m.status IN (%s, %s, %s) GROUP BY 1",
                 [gb.path + "%", *on_roll],
                 children_sql(gb),
             ),
