@@ -191,7 +191,7 @@ def users(request):
 def user_detail(request, pk: int):
     _require_accounts(request.user)
     target = get_object_or_404(User, pk=pk)
-    form = ResetPasswordForm(request.POST or None if request.POST.get("op") == "reset" else None)
+    form = ResetPasswordForm(request.POST if request.POST.get("op") == "reset" else None)
     if request.method == "POST":
         try:
             if request.POST.get("op") == "reset" and form.is_valid():

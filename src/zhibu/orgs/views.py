@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from zhibu.core import access
 from zhibu.core.access import Perm
 from zhibu.core.errors import ValidationError
-from zhibu.core.forms import apply_errors
+from zhibu.core.forms import apply_errors, errors_text
 from zhibu.orgs import selectors, services
 from zhibu.orgs.forms import (
     DissolveForm,
@@ -215,11 +215,5 @@ def committee_action(request, pk: int, op: str):
     if form.is_valid():
         messages.success(request, "已保存")
     else:
-        messages.error(
-            request,
-            "；".join(
-                f"{form.fields[f].label if f in form.fields else ''}：{' '.join(e)}"
-                for f, e in form.errors.items()
-            ),
-        )
+        messages.error(request, errors_text(form))
     return redirect("orgs:committee", pk=org.pk)
