@@ -68,6 +68,9 @@ class MemberFactory(DjangoModelFactory):
     converted_on = factory.LazyAttribute(
         lambda o: dt.date(2011, 7, 1) if o.category == Category.FULL else None
     )
+    lost_since = factory.LazyAttribute(
+        lambda o: dt.date(2024, 1, 10) if o.status == MemberStatus.LOST else None
+    )
 
 
 def members(org: Organization, n: int, **fields) -> list[Member]:

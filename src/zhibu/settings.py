@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "zhibu.accounts",
     "zhibu.orgs",
     "zhibu.members",
+    "zhibu.development",
 ]
 
 MIDDLEWARE = [

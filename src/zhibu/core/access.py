@@ -24,6 +24,8 @@ class Perm(StrEnum):
     AUDIT_VIEW = "audit.view"  # read the audit log
     MEMBER_VIEW = "member.view"  # see member records (masked)
     MEMBER_SENSITIVE = "member.sensitive"  # see unmasked ID and phone numbers (audited)
+    MEMBER_MANAGE = "member.manage"  # create and change member records, transfers, roster import
+    DEVELOPMENT_MANAGE = "development.manage"  # record development steps, votes, sponsors (view: member.view)
 
 
 P = Perm
@@ -34,12 +36,30 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.SECURITY: frozenset({P.ORG_VIEW, P.ROLE_MANAGE, P.ACCOUNT_UNLOCK}),
     Role.AUDITOR: frozenset({P.ORG_VIEW, P.AUDIT_VIEW}),
     Role.ORG_ADMIN: frozenset(
-        {P.ORG_VIEW, P.ORG_MANAGE, P.COMMITTEE_MANAGE, P.ROLE_MANAGE, P.MEMBER_VIEW, P.MEMBER_SENSITIVE}
+        {
+            P.ORG_VIEW,
+            P.ORG_MANAGE,
+            P.COMMITTEE_MANAGE,
+            P.ROLE_MANAGE,
+            P.MEMBER_VIEW,
+            P.MEMBER_SENSITIVE,
+            P.MEMBER_MANAGE,
+            P.DEVELOPMENT_MANAGE,
+        }
     ),
     Role.SECRETARY: frozenset(
-        {P.ORG_VIEW, P.COMMITTEE_MANAGE, P.ROLE_MANAGE, P.MEMBER_VIEW, P.MEMBER_SENSITIVE}
+        {
+            P.ORG_VIEW,
+            P.COMMITTEE_MANAGE,
+            P.ROLE_MANAGE,
+            P.MEMBER_VIEW,
+            P.MEMBER_SENSITIVE,
+            P.MEMBER_MANAGE,
+            P.DEVELOPMENT_MANAGE,
+        }
     ),
-    Role.COMMITTEE: frozenset({P.ORG_VIEW, P.MEMBER_VIEW}),
+    # 支委 (e.g. 组织委员) keep the roster and the development files, with masked personal data.
+    Role.COMMITTEE: frozenset({P.ORG_VIEW, P.MEMBER_VIEW, P.MEMBER_MANAGE, P.DEVELOPMENT_MANAGE}),
     Role.GROUP_LEADER: frozenset({P.ORG_VIEW, P.MEMBER_VIEW}),
     Role.MEMBER: frozenset({P.ORG_VIEW}),
     Role.PUBLIC: frozenset(),

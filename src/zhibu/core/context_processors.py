@@ -13,6 +13,10 @@ def shell(request):
         nav.append(("core:home", "工作台", "house-door"))
         if access.has_perm(user, Perm.ORG_VIEW):
             nav.append(("orgs:tree", "组织", "diagram-3"))
+        if access.has_perm(user, Perm.MEMBER_VIEW):
+            nav.append(("members:roster", "花名册", "person-lines-fill"))
+            nav.append(("members:transfers", "组织关系转接", "arrow-left-right"))
+            nav.append(("development:board", "发展党员", "signpost-split"))
         if access.has_perm(user, Perm.ROLE_MANAGE):
             nav.append(("accounts:roles", "角色管理", "person-badge"))
         if access.has_perm(user, Perm.ACCOUNT_MANAGE):

@@ -69,3 +69,38 @@ class AuditLog(models.Model):
         before, after = self.before or {}, self.after or {}
         keys = list(dict.fromkeys([*before.keys(), *after.keys()]))
         return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
+
+
+class OrgSetting(models.Model):
+    """A configurable rule number for an org and everything below it, from a date (versioned).
+
+    `org` empty = the deployment-wide value. Lookups take the deepest org on the path and, for it,
+    the latest `valid_from` on or before the day asked about; see `core.config`.
+    """
+
+    org = models.ForeignKey(
+        "orgs.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="settings"
+    )
+    key = models.CharField("配置项", max_length=80)
+    value = models.JSONField("值", encoder=DjangoJSONEncoder)
+    valid_from = models.DateField("生效日期")
+    note = models.CharField("说明", max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "规则配置"
+        ordering = ["key", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["org", "key", "valid_from"], name="org_setting_unique"),
+            models.UniqueConstraint(
+                fields=["key", "valid_from"],
+                condition=models.Q(org__isnull=True),
+                name="global_setting_unique",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.key}={self.value}"

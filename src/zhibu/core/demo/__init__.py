@@ -204,6 +204,15 @@ def _make_members(people, rng, branch, groups, size, retired, today) -> list[Mem
                 joined_on=joined,
                 converted_on=None if probationary else add_months(joined, 12),
                 work_unit=branch.host_unit if not retired else "已退休",
+                lost_since=today - dt.timedelta(days=rng.randint(60, 900))
+                if status == MemberStatus.LOST
+                else None,
+                mobile_since=today - dt.timedelta(days=rng.randint(30, 600))
+                if status == MemberStatus.MOBILE
+                else None,
+                mobile_destination=rng.choice(("上海市浦东新区", "深圳市南山区", "成都市高新区"))
+                if status == MemberStatus.MOBILE
+                else "",
             )
         )
     return members

@@ -1,0 +1,4 @@
+from zhibu.development import views
+
+app_name = "development"
+urlpatterns = views.urlpatterns

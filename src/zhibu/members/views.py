@@ -1,0 +1,11 @@
+"""Placeholder: replaced by the roster/records work."""
+
+from django.http import HttpResponse
+from django.urls import path
+
+
+def _todo(request, **kw):
+    return HttpResponse("建设中")
+
+
+urlpatterns = [path("", _todo, name="roster")]
