@@ -5,7 +5,11 @@ is read through `get`, never hard-coded in a service."""
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
+
+from zhibu.core.errors import fail
 
 
 @dataclass(frozen=True)
@@ -55,3 +59,113 @@ def get(org, key: str, on: dt.date | None = None):
             if best is None or rank[:2] > best[:2]:
                 best = rank
     return best[2] if best is not None else KEYS[key].default
+
+
+@dataclass(frozen=True)
+class Effective:
+    key: str
+    label: str
+    source: str
+    value: object
+    default: object
+    origin: str  # "默认" | the org name the value was set on
+    valid_from: dt.date | None
+
+    @property
+    def display(self) -> str:
+        if isinstance(self.value, list):
+            return "、".join(self.value) or "（未设置）"
+        return str(self.value)
+
+
+def effective(org, on: dt.date | None = None) -> list[Effective]:
+    """Every key's value for `org` on `on`, with where it comes from (for the settings page)."""
+    from zhibu.core.models import OrgSetting
+
+    on = on or timezone.localdate()
+    steplen = type(org).steplen
+    paths = [org.path[:i] for i in range(steplen, len(org.path) + 1, steplen)]
+    rows = (
+        OrgSetting.objects.filter(valid_from__lte=on)
+        .filter(Q(org__isnull=True) | Q(org__path__in=paths))
+        .select_related("org")
+    )
+    best: dict[str, tuple] = {}
+    for row in rows:
+        rank = (len(row.org.path) if row.org else -1, row.valid_from)
+        if row.key not in best or rank > best[row.key][0]:
+            best[row.key] = (rank, row)
+    result = []
+    for key, spec in KEYS.items():
+        row = best.get(key, (None, None))[1]
+        result.append(
+            Effective(
+                key=key,
+                label=spec.label,
+                source=spec.source,
+                value=row.value if row else spec.default,
+                default=spec.default,
+                origin=(row.org.name if row.org else "全系统") if row else "默认",
+                valid_from=row.valid_from if row else None,
+            )
+        )
+    return result
+
+
+def parse_value(key: str, raw: str):
+    """Turn form/API text into the key's type: a whole number, or a list of YYYY-MM-DD dates."""
+    default = KEYS[key].default
+    raw = (raw or "").strip()
+    if isinstance(default, list):
+        days = []
+        for part in raw.replace("，", ",").replace("\n", ",").split(","):
+            part = part.strip()
+            if not part:
+                continue
+            try:
+                days.append(dt.date.fromisoformat(part).isoformat())
+            except ValueError:
+                fail(f"“{part}”不是有效日期，请按YYYY-MM-DD填写，多个日期用逗号或换行分隔", "value")
+        return sorted(set(days))
+    try:
+        number = int(raw)
+    except ValueError:
+        fail("请填写整数", "value")
+    if not 0 < number <= 120:
+        fail("数值应在1到120之间", "value")
+    return number
+
+
+@transaction.atomic
+def set_value(actor, org, key: str, raw: str, valid_from: dt.date, note: str = ""):
+    """Set a rule number for `org` and below from `valid_from` (needs org.manage there); audited.
+
+    Earlier versions stay, so records made under them can still be explained.
+    """
+    from zhibu.core import access, audit
+    from zhibu.core.access import Perm
+    from zhibu.core.models import AuditAction, OrgSetting
+
+    access.require(actor, Perm.ORG_MANAGE, org)
+    if key not in KEYS:
+        fail("未知的配置项", "key")
+    value = parse_value(key, raw)
+    if valid_from is None:
+        fail("请填写生效日期", "valid_from")
+    before = get(org, key, valid_from)
+    setting, _ = OrgSetting.objects.update_or_create(
+        org=org,
+        key=key,
+        valid_from=valid_from,
+        defaults={"value": value, "note": note[:200], "created_by": actor if actor else None},
+    )
+    audit.record(
+        actor,
+        AuditAction.UPDATE,
+        setting,
+        org_id=org.pk,
+        summary=f"规则配置 {KEYS[key].label}：{before} → {value}（{valid_from}起）",
+        before={"value": before},
+        after={"value": value, "valid_from": valid_from.isoformat()},
+    )
+    return setting

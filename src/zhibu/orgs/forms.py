@@ -70,3 +70,21 @@ class HolderForm(forms.Form):
 class EndHoldingForm(forms.Form):
     ended_on = forms.DateField(label="离任日期", widget=DATE)
     reason = forms.CharField(label="离任原因", max_length=200)
+
+
+class SettingForm(forms.Form):
+    key = forms.ChoiceField(label="配置项")
+    value = forms.CharField(
+        label="值",
+        max_length=2000,
+        help_text="整数；节假日等日期列表按YYYY-MM-DD填写，用逗号或换行分隔",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    valid_from = forms.DateField(label="生效日期", widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(label="说明（依据的文件等）", max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        from zhibu.core.config import KEYS
+
+        super().__init__(*args, **kwargs)
+        self.fields["key"].choices = [(k, spec.label) for k, spec in KEYS.items()]

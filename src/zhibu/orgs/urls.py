@@ -14,4 +14,5 @@ urlpatterns = [
     path("<int:pk>/delete/", views.delete, name="delete"),
     path("<int:pk>/committee/", views.committee, name="committee"),
     path("<int:pk>/committee/<str:op>/", views.committee_action, name="committee_action"),
+    path("<int:pk>/settings/", views.rule_settings, name="settings"),
 ]

@@ -2,12 +2,13 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from zhibu.core import access
+from zhibu.core import access, config
 from zhibu.core.access import Perm
 from zhibu.core.errors import ValidationError
 from zhibu.core.forms import apply_errors, errors_text
@@ -19,6 +20,7 @@ from zhibu.orgs.forms import (
     MoveForm,
     OrgForm,
     SeatForm,
+    SettingForm,
     TermEndForm,
     TermForm,
 )
@@ -217,3 +219,27 @@ def committee_action(request, pk: int, op: str):
     else:
         messages.error(request, errors_text(form))
     return redirect("orgs:committee", pk=org.pk)
+
+
+@login_required
+def rule_settings(request, pk: int):
+    """规则配置: the configurable rule numbers in effect for this org, and (for org managers) new values."""
+    org = selectors.get_org(request.user, pk)
+    can_manage = access.has_perm(request.user, Perm.ORG_MANAGE, org)
+    form = SettingForm(request.POST or None, initial={"valid_from": timezone.localdate()})
+    if request.method == "POST":
+        if not can_manage:
+            raise PermissionDenied("只有组织管理员可以修改规则配置")
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                config.set_value(
+                    request.user, org, data["key"], data["value"], data["valid_from"], data["note"]
+                )
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(request, "规则配置已保存，之前的版本仍保留")
+                return redirect("orgs:settings", pk=org.pk)
+    context = {"org": org, "rows": config.effective(org), "form": form, "can_manage": can_manage}
+    return render(request, "orgs/settings.html", context)
