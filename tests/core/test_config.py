@@ -93,3 +93,26 @@ def test_settings_page(tree, users, client_for):
     ok = admin.post(f"/orgs/{tree.a.pk}/settings/", {"key": KEY, "value": "5", "valid_from": "2026-01-01"})
     assert ok.status_code == 302
     assert config.get(tree.a, KEY, on=dt.date(2026, 2, 1)) == 5
+
+
+def test_settings_api(tree, users, client_for):
+    admin = client_for(users.org_admin)
+    got = admin.get(f"/api/v1/orgs/{tree.a.pk}/settings")
+    assert got.status_code == 200
+    assert {"key": KEY, "value": 3, "origin": "默认"}.items() <= next(
+        r for r in got.json() if r["key"] == KEY
+    ).items()
+    bad = admin.post(
+        f"/api/v1/orgs/{tree.a.pk}/settings",
+        {"key": KEY, "value": "abc", "valid_from": "2026-01-01"},
+        content_type="application/json",
+    )
+    assert bad.status_code == 400 and bad.json()["errors"]["value"] == ["请填写整数"]
+    ok = admin.post(
+        f"/api/v1/orgs/{tree.a.pk}/settings",
+        {"key": KEY, "value": "4", "valid_from": "2020-01-01"},
+        content_type="application/json",
+    )
+    assert ok.status_code == 201
+    assert next(r for r in ok.json() if r["key"] == KEY)["value"] == 4
+    assert client_for(users.sec_b).get(f"/api/v1/orgs/{tree.a.pk}/settings").status_code == 404

@@ -5,6 +5,7 @@ from datetime import date
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 
+from zhibu.core import config
 from zhibu.core.access import Perm
 from zhibu.members.models import Member
 from zhibu.orgs import selectors, services
@@ -302,3 +303,37 @@ def end_holding(request, org_id: int, holding_id: int, payload: EndHoldingIn):
     holding = get_object_or_404(SeatHolding, pk=holding_id, seat__term__org=org)
     services.end_holding(request.user, holding, **payload.dict())
     return committee_out(selectors.committee_view(org))
+
+
+class SettingOut(Schema):
+    key: str
+    label: str
+    value: object
+    default: object
+    origin: str
+    valid_from: date | None
+    source: str
+
+
+class SettingIn(Schema):
+    key: str
+    value: str
+    valid_from: date
+    note: str = ""
+
+
+@router.get(
+    "/{org_id}/settings", response=list[SettingOut], summary="规则配置：本组织当前生效的各项数值及来源"
+)
+def org_settings(request, org_id: int):
+    org = selectors.get_org(request.user, org_id)
+    return [row.__dict__ for row in config.effective(org)]
+
+
+@router.post(
+    "/{org_id}/settings", response={201: list[SettingOut]}, summary="设置规则数值（自生效日期起适用）"
+)
+def set_org_setting(request, org_id: int, payload: SettingIn):
+    org = selectors.get_org(request.user, org_id)
+    config.set_value(request.user, org, payload.key, payload.value, payload.valid_from, payload.note)
+    return Status(201, [row.__dict__ for row in config.effective(org)])
