@@ -65,6 +65,7 @@ format: install-test
 
 bench: install-test
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/import_members.py
 
 clean:
 	rm -rf $(VENV) var test-artifacts

@@ -1,4 +1,4 @@
-"""zhibu.members.rules: 18-digit ID numbers (GB 11643-1999, domain-rules §9)."""
+"""zhibu.members.rules: 18-digit ID numbers (GB 11643-1999, domain-rules §9), age, party standing."""
 
 import datetime as dt
 
@@ -7,11 +7,21 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from zhibu.members.rules import (
+    AGE_BANDS,
+    STANDING_BANDS,
+    age_band,
+    age_band_key,
+    age_on,
     birth_date_from_id,
+    birth_range_for_band,
     gender_from_id,
     id_check_digit,
+    id_consistency_error,
     id_number_error,
     id_number_validator,
+    latest_birth_for_age,
+    party_standing_years,
+    standing_band,
 )
 
 TODAY = dt.date(2026, 1, 1)
@@ -138,3 +148,143 @@ def test_property_single_digit_error_is_detected(birth, position, delta):
     changed = "".join(digits)
     # MOD 11-2 detects every single-digit substitution; a changed date may also be refused as a date
     assert id_number_error(changed, TODAY) is not None
+
+
+# --- Age, bands, consistency with the ID number, party standing ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("birth", "day", "age"),
+    [
+        (dt.date(1990, 6, 15), dt.date(2020, 6, 14), 29),  # the day before the birthday
+        (dt.date(1990, 6, 15), dt.date(2020, 6, 15), 30),  # the birthday itself
+        (dt.date(1990, 6, 15), dt.date(2020, 6, 16), 30),
+        (dt.date(1990, 12, 31), dt.date(2021, 1, 1), 30),
+        (dt.date(1990, 1, 1), dt.date(2020, 12, 31), 30),
+        (dt.date(2000, 2, 29), dt.date(2018, 2, 28), 17),  # common year: not yet on 28 February
+        (dt.date(2000, 2, 29), dt.date(2018, 3, 1), 18),  # … but on 1 March
+        (dt.date(2000, 2, 29), dt.date(2020, 2, 28), 19),
+        (dt.date(2000, 2, 29), dt.date(2020, 2, 29), 20),  # leap year: on the day
+        (dt.date(2000, 3, 1), dt.date(2020, 2, 29), 19),
+        (dt.date(2026, 1, 1), dt.date(2026, 1, 1), 0),
+    ],
+)
+def test_age_on(birth, day, age):
+    assert age_on(birth, day) == age
+
+
+@pytest.mark.parametrize(
+    ("age", "label", "key"),
+    [
+        (0, "30岁及以下", "le30"),
+        (18, "30岁及以下", "le30"),
+        (30, "30岁及以下", "le30"),
+        (31, "31–40岁", "31_40"),
+        (40, "31–40岁", "31_40"),
+        (41, "41–50岁", "41_50"),
+        (50, "41–50岁", "41_50"),
+        (51, "51–60岁", "51_60"),
+        (60, "51–60岁", "51_60"),
+        (61, "61–70岁", "61_70"),
+        (70, "61–70岁", "61_70"),
+        (71, "70岁以上", "gt70"),
+        (105, "70岁以上", "gt70"),
+    ],
+)
+def test_age_bands(age, label, key):
+    assert age_band(age) == label
+    assert age_band_key(age) == key
+
+
+def test_age_band_labels_in_order():
+    assert [b[1] for b in AGE_BANDS] == ["30岁及以下", "31–40岁", "41–50岁", "51–60岁", "61–70岁", "70岁以上"]
+
+
+def test_latest_birth_for_age_on_29_february():
+    # On 29 Feb 2024, someone born 28 Feb 1993 (a common year) is 31; born 1 Mar 1993, 30.
+    assert latest_birth_for_age(dt.date(2024, 2, 29), 31) == dt.date(1993, 2, 28)
+    assert latest_birth_for_age(dt.date(2024, 2, 29), 4) == dt.date(2020, 2, 29)
+    assert latest_birth_for_age(dt.date(2025, 3, 1), 25) == dt.date(2000, 3, 1)
+
+
+@given(
+    birth=st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2030, 12, 31)),
+    day=st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2030, 12, 31)),
+    years=st.integers(0, 110),
+)
+def test_property_latest_birth_matches_age_on(birth, day, years):
+    if years > day.year - 1900:
+        return
+    assert (age_on(birth, day) >= years) == (birth <= latest_birth_for_age(day, years))
+
+
+@given(
+    birth=st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2026, 1, 1)),
+    day=st.dates(min_value=dt.date(2026, 1, 1), max_value=dt.date(2030, 12, 31)),
+)
+def test_property_birth_range_of_a_band_holds_exactly_its_ages(birth, day):
+    key = age_band_key(age_on(birth, day))
+    for band_key, *_ in AGE_BANDS:
+        earliest, latest = birth_range_for_band(band_key, day)
+        inside = (earliest is None or birth >= earliest) and (latest is None or birth <= latest)
+        assert inside == (band_key == key)
+
+
+def test_unknown_band_key():
+    with pytest.raises(KeyError):
+        birth_range_for_band("99", TODAY)
+
+
+def test_id_consistency():
+    assert id_consistency_error(VALID_X, dt.date(1949, 12, 31), "female") is None
+    assert id_consistency_error(VALID_X, None, None) is None
+    assert id_consistency_error(VALID_X.lower(), None, "") is None
+    assert (
+        id_consistency_error(VALID_X, dt.date(1949, 12, 30), None)
+        == "出生日期与身份证号不一致：身份证号中的出生日期为1949-12-31"
+    )
+    assert id_consistency_error(VALID_X, None, "male") == "性别与身份证号不一致：身份证号显示为女性"
+    assert id_consistency_error("110105194912310021", None, None) == "身份证号校验位错误，请核对"
+
+
+def test_id_consistency_on_29_february():
+    number = with_check("11010119880229001")
+    assert id_consistency_error(number, dt.date(1988, 2, 29), "male") is None
+    assert "1988-02-29" in id_consistency_error(number, dt.date(1988, 3, 1), None)
+
+
+@pytest.mark.parametrize(
+    ("converted", "today", "years"),
+    [
+        (None, TODAY, None),
+        (dt.date(2020, 7, 1), dt.date(2025, 6, 30), 4),  # the day before the 5th anniversary
+        (dt.date(2020, 7, 1), dt.date(2025, 7, 1), 5),
+        (dt.date(2024, 2, 29), dt.date(2025, 2, 28), 0),
+        (dt.date(2024, 2, 29), dt.date(2025, 3, 1), 1),
+        (dt.date(2026, 5, 1), dt.date(2026, 1, 1), 0),  # a future date counts as 0, never negative
+    ],
+)
+def test_party_standing_years(converted, today, years):
+    assert party_standing_years(converted, today) == years
+
+
+@pytest.mark.parametrize(
+    ("years", "label"),
+    [
+        (0, "不满5年"),
+        (4, "不满5年"),
+        (5, "5–9年"),
+        (9, "5–9年"),
+        (10, "10–19年"),
+        (19, "10–19年"),
+        (20, "20–29年"),
+        (29, "20–29年"),
+        (30, "30–49年"),
+        (49, "30–49年"),
+        (50, "50年及以上"),
+        (75, "50年及以上"),
+    ],
+)
+def test_standing_bands(years, label):
+    assert standing_band(years) == label
+    assert label in [b[1] for b in STANDING_BANDS]

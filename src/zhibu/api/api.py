@@ -8,6 +8,10 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from zhibu.accounts.api import router as accounts_router
 from zhibu.api.auth import AUTH
+from zhibu.development.api import router as development_router
+from zhibu.members.api import router as members_router
+from zhibu.members.api_excel import router as roster_router
+from zhibu.members.api_transfers import router as transfers_router
 from zhibu.orgs.api import router as orgs_router
 
 api = NinjaAPI(
@@ -77,3 +81,7 @@ def _unauthenticated(request, exc):
 
 api.add_router("/", accounts_router)
 api.add_router("/orgs", orgs_router)
+api.add_router("/members", members_router)
+api.add_router("/development", development_router)
+api.add_router("/roster", roster_router)
+api.add_router("/transfers", transfers_router)

@@ -11,6 +11,8 @@ from zhibu.core import access
 from zhibu.core.access import Perm
 from zhibu.core.models import AuditAction
 from zhibu.core.selectors import audit_entries
+from zhibu.development import selectors as dev_selectors
+from zhibu.members import todos as member_todos
 from zhibu.orgs import selectors as org_selectors
 from zhibu.orgs.rules import term_flag
 
@@ -24,7 +26,17 @@ def home(request):
         {"term": term, "flag": term_flag(term.ends_on, today), "days": (term.ends_on - today).days}
         for term in org_selectors.terms_due(request.user, today)
     ]
-    return render(request, "core/home.html", {"roles": roles, "orgs": orgs, "term_todos": todos})
+    context = {
+        "roles": roles,
+        "orgs": orgs,
+        "term_todos": todos,
+        "member_todos": member_todos.branch_todos(request.user, today)
+        if access.has_perm(request.user, Perm.MEMBER_MANAGE)
+        else [],
+        "dev_card": dev_selectors.home_card(request.user, today),
+    }
+    context["todo_count"] = len(todos) + len(context["member_todos"])
+    return render(request, "core/home.html", context)
 
 
 @login_required

@@ -10,8 +10,9 @@ import random
 from django.db import transaction
 from django.utils import timezone
 
-from zhibu.accounts.models import Role, RoleAssignment
+from zhibu.accounts.models import Role, RoleAssignment, User
 from zhibu.accounts.services import create_user
+from zhibu.core.demo.records import build_development, build_transfers, enrich_members
 from zhibu.members.models import Category, Gender, Member, MemberStatus
 from zhibu.members.rules import id_check_digit
 from zhibu.orgs import services as org_services
@@ -392,6 +393,7 @@ def build_demo(seed: int = 2026) -> dict:
         ("xiaozu", "党小组长", group_leader_member, z1_groups[0], Role.GROUP_LEADER, "组长"),
         ("dangyuan", "党员", plain_member, z1, Role.MEMBER, ""),
         ("qunzhong", "群众", None, z1, Role.PUBLIC, ""),
+        ("shenqingren", "入党积极分子", None, z1, Role.PUBLIC, ""),
     ]
     printed = []
     for username, label, member, org, role, position in accounts:
@@ -410,7 +412,12 @@ def build_demo(seed: int = 2026) -> dict:
             member.user = user
             member.save(update_fields=["user"])
         printed.append((username, f"{label}（{real_name}，{org.name}）"))
+    enrich_members(rng, today)
+    build_transfers(branches, today)
+    applicant = User.objects.get(username="shenqingren")
+    cases = build_development(people, rng, branches, today, applicant_user=applicant)
     return {
+        "cases": cases,
         "orgs": Organization.objects.count(),
         "members": Member.objects.count(),
         "accounts": printed,

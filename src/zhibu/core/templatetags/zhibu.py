@@ -95,6 +95,23 @@ def flag_label(flag):
 # Pages that belong under a navigation entry besides the entry's own URL name.
 NAV_SECTIONS = {
     "orgs:tree": ("orgs:",),
+    "members:roster": (
+        "members:roster",
+        "members:detail",
+        "members:create",
+        "members:edit",
+        "members:change_status",
+        "members:change_post",
+        "members:stats",
+        "members:import",
+        "members:import_preview",
+        "members:mobile",
+        "members:lost",
+        "members:follow_up",
+        "members:found",
+    ),
+    "members:transfers": ("members:transfer",),
+    "development:board": ("development:",),
     "accounts:profile": ("accounts:profile", "accounts:password", "accounts:tokens"),
     "accounts:roles": ("accounts:roles", "accounts:revoke_role"),
     "accounts:users": ("accounts:users", "accounts:user_detail"),

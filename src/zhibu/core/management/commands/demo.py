@@ -23,8 +23,11 @@ class Command(BaseCommand):
             )
         result = build_demo(seed=seed)
         self.stdout.write(
-            self.style.SUCCESS(f"演示数据已生成：{result['orgs']}个组织，{result['members']}名党员。")
+            self.style.SUCCESS(
+                f"演示数据已生成：{result['orgs']}个组织，{result['members']}名党员，"
+                f"{result['cases']}份发展党员档案。"
+            )
         )
         self.stdout.write(f"演示账户（密码均为 {DEMO_PASSWORD}）：")
         for username, label in result["accounts"]:
-            self.stdout.write(f"  {username:<10} {label}")
+            self.stdout.write(f"  {username:<12} {label}")
