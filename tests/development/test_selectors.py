@@ -181,3 +181,20 @@ def test_manageable_branches_exclude_temporary_and_other_scopes(tree, users):
     assert temp not in selectors.manageable_branches(users.org_admin)
     assert set(selectors.manageable_branches(users.org_admin)) == {tree.a, tree.b}
     assert list(selectors.manageable_branches(users.leader_a1)) == []
+
+
+def test_earliest_candidate_date_is_not_a_due_date():
+    import datetime as dt
+
+    from zhibu.development import rules, selectors
+
+    today = dt.date(2026, 11, 21)
+    earliest = rules.Deadline(
+        "candidate", "最早可确定为发展对象", dt.date(2026, 10, 17), None, "open", "细则"
+    )
+    report = rules.Deadline("thought_report", "思想汇报", dt.date(2026, 12, 24), None, "open", "本单位规定")
+    assert selectors.nearest_deadline([earliest, report]) is report
+    assert selectors.nearest_deadline([earliest]) is earliest
+    assert selectors.deadline_badge(earliest, today)["text"] == "已可办理"
+    later = rules.Deadline("candidate", "最早可确定为发展对象", dt.date(2026, 12, 1), None, "open", "细则")
+    assert selectors.deadline_badge(later, today)["text"] == "还需10天"

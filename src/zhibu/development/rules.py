@@ -775,7 +775,7 @@ def deadlines(facts: CaseFacts, params: Params, today: dt.date) -> list[Deadline
             f"思想汇报（每{params.thought_report_months}个月）",
             add_months(last, params.thought_report_months),
             None,
-            "本地要求（core.config development.thought_report_months）",
+            "本单位规定（规则配置：思想汇报间隔），常见为每季度一次",
         )
     return out
 

@@ -111,9 +111,15 @@ def _steps_by_number(case: Case) -> dict[int, StepDef]:
 
 
 def nearest_deadline(deadlines) -> rules.Deadline | None:
-    """The open deadline due first (overdue ones included), or None."""
+    """The open deadline due first (overdue ones included), or None. "candidate" is an earliest
+    allowed date, not a due date: it is shown only when nothing else is open."""
     open_ = [d for d in deadlines if d.state in OPEN_STATES]
-    return min(open_, key=lambda d: d.due_on) if open_ else None
+    due = [d for d in open_ if d.code not in EARLIEST_DATES] or open_
+    return min(due, key=lambda d: d.due_on) if due else None
+
+
+# Deadline codes that are the earliest day something may happen (not the latest).
+EARLIEST_DATES = frozenset({"candidate"})
 
 
 DEADLINE_CSS = {
@@ -131,6 +137,10 @@ def deadline_badge(d: rules.Deadline | None, today: dt.date) -> dict | None:
     if d is None:
         return None
     days = (d.due_on - today).days
+    if d.code in EARLIEST_DATES and d.state in OPEN_STATES:
+        text = "已可办理" if days <= 0 else f"还需{days}天"
+        css = "text-bg-success" if days <= 0 else "text-bg-light border"
+        return {"deadline": d, "css": css, "text": text, "days": days}
     if d.state == "overdue":
         text = f"已逾期{-days}天" if days < 0 else "已逾期"
     elif d.state == "due_soon":
@@ -354,9 +364,8 @@ def timeline(case: Case) -> list[dict]:
         detail = [r.note] if r.note else []
         data = r.data or {}
         if data.get("training_days") is not None or data.get("training_hours") is not None:
-            detail.append(
-                f"集中培训{data.get('training_days') or 0}天、{data.get('training_hours') or 0}学时"
-            )
+            days, hours = float(data.get("training_days") or 0), float(data.get("training_hours") or 0)
+            detail.append(f"集中培训{days:g}天、{hours:g}学时")
         if data.get("notice_start"):
             detail.append(f"公示自{data['notice_start']}起")
         entries.append(

@@ -88,8 +88,10 @@ class MemberInfoForm(forms.Form):
 
 
 class MemberCreateForm(MemberInfoForm):
-    org = OrgChoiceField(label="所在党支部", queryset=Organization.objects.none())
-    group = GroupChoiceField(label="党小组", queryset=Organization.objects.none(), required=False)
+    org = OrgChoiceField(label="所在党支部", queryset=Organization.objects.none(), empty_label="请选择")
+    group = GroupChoiceField(
+        label="党小组", queryset=Organization.objects.none(), required=False, empty_label="不编入党小组"
+    )
     category = forms.ChoiceField(label="党员类别", choices=Category.choices, initial=Category.FULL)
     status = forms.ChoiceField(
         label="状态",
@@ -106,7 +108,8 @@ class MemberCreateForm(MemberInfoForm):
         ("党籍信息", ["category", "joined_on", "converted_on", "dues_start_on", "party_posts"]),
         MemberInfoForm.sections[2],
         MemberInfoForm.sections[3],
-        ("状态与标记", ["status", "lost_since", "mobile_since", *MemberInfoForm.sections[4][1]]),
+        ("状态", ["status", "lost_since", "mobile_since", "mobile_destination", "mobile_certificate_no"]),
+        ("标记", ["hardship", "veteran", "under_party_probation"]),
     ]
 
     def __init__(self, *args, branches=None, groups=None, **kwargs):
@@ -127,7 +130,7 @@ class MemberEditForm(MemberInfoForm):
 
     sections = [
         *MemberInfoForm.sections[:4],
-        ("标记", [*MemberInfoForm.sections[4][1], "mobile_since"]),
+        ("标记", [*MemberInfoForm.sections[4][1][:3], "mobile_since", *MemberInfoForm.sections[4][1][3:]]),
         ("说明", ["reason"]),
     ]
 

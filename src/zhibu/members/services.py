@@ -228,7 +228,7 @@ def _check_group(org, group) -> None:
 
 
 def _lock(member: Member) -> Member:
-    return Member.objects.select_for_update().select_related("org", "group").get(pk=member.pk)
+    return Member.objects.select_for_update(of=("self",)).select_related("org", "group").get(pk=member.pk)
 
 
 def _display(field: str, value):

@@ -72,12 +72,12 @@ def _date(value, field: str, label: str, *, not_before: dt.date | None = None, b
 
 
 def _lock_member(member: Member) -> Member:
-    return Member.objects.select_for_update().select_related("org", "group").get(pk=member.pk)
+    return Member.objects.select_for_update(of=("self",)).select_related("org", "group").get(pk=member.pk)
 
 
 def _lock_transfer(transfer: Transfer) -> Transfer:
     return (
-        Transfer.objects.select_for_update()
+        Transfer.objects.select_for_update(of=("self",))
         .select_related("member", "from_org", "to_org", "to_group")
         .get(pk=transfer.pk)
     )

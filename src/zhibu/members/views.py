@@ -254,6 +254,8 @@ def create(request):
     picked = request.GET.get("org", "")
     if picked.isdigit() and branches.filter(pk=picked).exists():
         initial["org"] = int(picked)
+    elif len(only := list(branches[:2])) == 1:
+        initial["org"] = only[0].pk  # a secretary of one branch need not pick it
     form = MemberCreateForm(
         request.POST or None, initial=initial, branches=branches, groups=_groups_with_branch(branches)
     )
