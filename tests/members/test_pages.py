@@ -159,6 +159,7 @@ def test_detail_shows_the_timeline(users, client_for, person):
     assert response.status_code == 302
     page = html(client.get(f"/members/{person.pk}/"))
     assert "状态变更" in page and "多次联系未果" in page and "甲书记" in page and "2025-03-01" in page
+    assert "失联" in page and ">lost<" not in page and ">normal<" not in page  # labels, not stored codes
 
 
 # --- forms ---------------------------------------------------------------------------------------

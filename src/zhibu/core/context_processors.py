@@ -17,6 +17,9 @@ def shell(request):
             nav.append(("members:roster", "花名册", "person-lines-fill"))
             nav.append(("members:transfers", "组织关系转接", "arrow-left-right"))
             nav.append(("development:board", "发展党员", "signpost-split"))
+        elif user.dev_cases.filter(status="active").exists():
+            # applicants, activists and probationary members hand in 思想汇报 from their phones
+            nav.append(("development:my_reports", "思想汇报", "journal-text"))
         if access.has_perm(user, Perm.ROLE_MANAGE):
             nav.append(("accounts:roles", "角色管理", "person-badge"))
         if access.has_perm(user, Perm.ACCOUNT_MANAGE):

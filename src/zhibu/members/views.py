@@ -161,14 +161,27 @@ def _label(key: str) -> str:
         return DETAIL_LABELS.get(key, key)
 
 
+def _shown(key: str, value):
+    """A stored value as people read it: choice codes as their Chinese labels, flags as 是/否."""
+    try:
+        field = Member._meta.get_field(key)
+    except FieldDoesNotExist:
+        return value
+    if field.choices and value is not None:
+        return dict(field.flatchoices).get(value, value)
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return value
+
+
 def _describe(event) -> None:
     """Split an event's data into field changes (label, before, after) and other details (label, value)."""
     event.changes, event.details = [], []
     for key, value in (event.data or {}).items():
         if isinstance(value, list) and len(value) == 2:
-            event.changes.append((_label(key), value[0], value[1]))
+            event.changes.append((_label(key), _shown(key, value[0]), _shown(key, value[1])))
         elif key != "transfer" and value not in (None, "", True, False):
-            event.details.append((_label(key), value))
+            event.details.append((_label(key), _shown(key, value)))
 
 
 def _with_record_dates(member, events: list) -> list:
