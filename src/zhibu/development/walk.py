@@ -87,6 +87,7 @@ def walk_case(
     group=None,
     vote: dict | None = None,
     reports: bool = False,
+    reports_until: dt.date | None = None,
     accept_warnings: bool = False,
     **dates,
 ) -> Case:
@@ -95,9 +96,9 @@ def walk_case(
     s = schedule(**dates)
     kw = {"accept_warnings": accept_warnings}
     case = services.open_case(actor, org=org, applied_on=s[1], user=user, group=group, **person, **kw)
-    if reports:  # a thought report every 3 months from ① until today (until ㉓ once converted)
-        day, n = s[1], 1
-        while day <= timezone.localdate() and (up_to < 23 or day <= s[23]):
+    if reports:  # a thought report every 3 months from ① until `reports_until` (default today; ㉓ at most)
+        day, n, end = s[1], 1, reports_until or timezone.localdate()
+        while day <= end and (up_to < 23 or day <= s[23]):
             services.submit_thought_report(
                 None, case, title=f"第{n}次思想汇报", content=REPORT_TEXT, submitted_on=day
             )
