@@ -16,6 +16,7 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 
+from zhibu.members.rules import age_on
 from zhibu.orgs.rules import add_months, add_years  # re-exported for callers
 
 SRC_RULES = "《中国共产党发展党员工作细则》"
@@ -227,14 +228,6 @@ class VoteResult:
 
 
 # --- dates -------------------------------------------------------------------------------------------
-
-
-def age_on(birth: dt.date, day: dt.date) -> int:
-    """Full years of age on `day` (a person born 29 Feb turns a year older on 1 Mar in common years)."""
-    years = day.year - birth.year
-    if (day.month, day.day) < (birth.month, birth.day):
-        years -= 1
-    return years
 
 
 def is_working_day(day: dt.date, holidays=frozenset(), extra_workdays=frozenset()) -> bool:

@@ -8,6 +8,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from zhibu.members import rules as member_rules
 from zhibu.orgs.rules import add_months, add_years
 
 # Defaults; the numbers in force are read through core.config (keys members.*) by the callers.
@@ -166,10 +167,5 @@ def mobile_flags(
 
 
 def age_on(birth_date: dt.date | None, day: dt.date) -> int | None:
-    """Full years of age on `day` (a 29 February birthday counts from 1 March in common years)."""
-    if birth_date is None:
-        return None
-    years = day.year - birth_date.year
-    if (day.month, day.day) < (birth_date.month, birth_date.day):
-        years -= 1
-    return years
+    """Full years of age on `day` (members.rules.age_on), or None when the birth date is unknown."""
+    return None if birth_date is None else member_rules.age_on(birth_date, day)
