@@ -624,3 +624,23 @@ def test_upload_document_checks_type_and_size(tree, users, settings, tmp_path):
     with pytest.raises(Http404):
         services.upload_document(users.sec_b, case, title="x", file=pdf)
     assert Document.objects.count() == 1
+
+
+def test_a_repeated_admission_vote_is_refused_and_writes_nothing(tree, users):
+    """A double submission of the vote form: the second passed vote cannot record ⑮ again."""
+    case = make_case(tree.a, 15)
+    votes_before = BranchVote.objects.filter(case=case).count()
+    with pytest.raises(ValidationError) as exc:
+        services.record_vote(
+            users.sec_a,
+            case,
+            kind="admission",
+            held_on=case.admitted_on,
+            expected=10,
+            present=9,
+            in_favour=9,
+            against=0,
+            abstain=0,
+        )
+    assert any("已经记录过" in m for m in messages(exc))
+    assert BranchVote.objects.filter(case=case).count() == votes_before
