@@ -19,17 +19,18 @@ class Key:
     source: str
 
 
+SRC_EDU = "《中国共产党党员教育管理工作条例》（2019）"
+SRC_DEV = "《中国共产党发展党员工作细则》（2014）"
+
 KEYS: dict[str, Key] = {
-    "members.letter_validity_months": Key(
-        3, "组织关系介绍信有效期（月）", "教育管理条例 2019；domain-rules §6"
-    ),
-    "members.lost_suspend_months": Key(6, "失联多久后提出停止党籍（月）", "教育管理条例 2019 第三十条；§6"),
-    "members.lost_leave_years": Key(2, "停止党籍后仍失联多久按自行脱党处理（年）", "教育管理条例 2019；§6"),
-    "members.mobile_report_months": Key(12, "流动党员向原支部汇报间隔（月）", "教育管理条例 2019；§6"),
-    "development.notice_working_days": Key(5, "公示期（工作日）", "细则 2014；domain-rules §4 [local]"),
+    "members.letter_validity_months": Key(3, "组织关系介绍信有效期（月）", SRC_EDU),
+    "members.lost_suspend_months": Key(6, "失联多久后提出停止党籍（月）", SRC_EDU),
+    "members.lost_leave_years": Key(2, "停止党籍后仍失联多久按自行脱党处理（年）", SRC_EDU),
+    "members.mobile_report_months": Key(12, "流动党员向原支部汇报间隔（月）", SRC_EDU),
+    "development.notice_working_days": Key(5, "公示期（工作日）", SRC_DEV + "及本地规定"),
     "development.holidays": Key([], "法定节假日（公示期不计）", "国务院办公厅节假日安排，按年配置"),
     "development.extra_workdays": Key([], "调休上班日（计入工作日）", "国务院办公厅节假日安排，按年配置"),
-    "development.thought_report_months": Key(3, "思想汇报间隔（月）", "本地要求，常见为每季度一次"),
+    "development.thought_report_months": Key(3, "思想汇报间隔（月）", "本单位规定，常见为每季度一次"),
 }
 
 

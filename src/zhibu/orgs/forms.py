@@ -80,7 +80,7 @@ class SettingForm(forms.Form):
         help_text="整数；节假日等日期列表按YYYY-MM-DD填写，用逗号或换行分隔",
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    valid_from = forms.DateField(label="生效日期", widget=forms.DateInput(attrs={"type": "date"}))
+    valid_from = forms.DateField(label="生效日期", widget=DATE)
     note = forms.CharField(label="说明（依据的文件等）", max_length=200, required=False)
 
     def __init__(self, *args, **kwargs):
