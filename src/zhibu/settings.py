@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "zhibu.orgs",
     "zhibu.members",
     "zhibu.development",
+    "zhibu.points",
 ]
 
 MIDDLEWARE = [
@@ -181,3 +182,4 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("ZHIBU_LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+SILENCED_SYSTEM_CHECKS = ["models.W040"]  # covering-index columns are a PostgreSQL optimisation

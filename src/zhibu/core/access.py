@@ -26,6 +26,9 @@ class Perm(StrEnum):
     MEMBER_SENSITIVE = "member.sensitive"  # see unmasked ID and phone numbers (audited)
     MEMBER_MANAGE = "member.manage"  # create and change member records, transfers, roster import
     DEVELOPMENT_MANAGE = "development.manage"  # record development steps, votes, sponsors (view: member.view)
+    POINTS_VIEW = "points.view"  # see members' points ledgers and rankings
+    POINTS_MANAGE = "points.manage"  # award/deduct by hand, approve claims, resolve appeals, reverse, publish
+    POINTS_RULES = "points.rules"  # edit the points catalogue and the ranking/publication switches
 
 
 P = Perm
@@ -45,6 +48,9 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
             P.MEMBER_SENSITIVE,
             P.MEMBER_MANAGE,
             P.DEVELOPMENT_MANAGE,
+            P.POINTS_VIEW,
+            P.POINTS_MANAGE,
+            P.POINTS_RULES,
         }
     ),
     Role.SECRETARY: frozenset(
@@ -56,11 +62,16 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
             P.MEMBER_SENSITIVE,
             P.MEMBER_MANAGE,
             P.DEVELOPMENT_MANAGE,
+            P.POINTS_VIEW,
+            P.POINTS_MANAGE,
+            P.POINTS_RULES,
         }
     ),
     # 支委 (e.g. 组织委员) keep the roster and the development files, with masked personal data.
-    Role.COMMITTEE: frozenset({P.ORG_VIEW, P.MEMBER_VIEW, P.MEMBER_MANAGE, P.DEVELOPMENT_MANAGE}),
-    Role.GROUP_LEADER: frozenset({P.ORG_VIEW, P.MEMBER_VIEW}),
+    Role.COMMITTEE: frozenset(
+        {P.ORG_VIEW, P.MEMBER_VIEW, P.MEMBER_MANAGE, P.DEVELOPMENT_MANAGE, P.POINTS_VIEW, P.POINTS_MANAGE}
+    ),
+    Role.GROUP_LEADER: frozenset({P.ORG_VIEW, P.MEMBER_VIEW, P.POINTS_VIEW}),
     Role.MEMBER: frozenset({P.ORG_VIEW}),
     Role.PUBLIC: frozenset(),
 }

@@ -21,6 +21,7 @@ class Key:
 
 SRC_EDU = "《中国共产党党员教育管理工作条例》（2019）"
 SRC_DEV = "《中国共产党发展党员工作细则》（2014）"
+SRC_POINTS = "本组织积分管理办法；排名默认关闭（2023年关于不得强制排名、打卡的要求，domain-rules §8）"
 
 KEYS: dict[str, Key] = {
     "members.letter_validity_months": Key(3, "组织关系介绍信有效期（月）", SRC_EDU),
@@ -31,7 +32,24 @@ KEYS: dict[str, Key] = {
     "development.holidays": Key([], "法定节假日（公示期不计）", "国务院办公厅节假日安排，按年配置"),
     "development.extra_workdays": Key([], "调休上班日（计入工作日）", "国务院办公厅节假日安排，按年配置"),
     "development.thought_report_months": Key(3, "思想汇报间隔（月）", "本单位规定，常见为每季度一次"),
+    "points.ranking_enabled": Key(False, "启用积分排名", SRC_POINTS),
+    "points.publish_enabled": Key(False, "允许发布积分通报", SRC_POINTS),
+    "points.claim_window_days": Key(90, "积分申报、补记时限（天）", "本组织积分管理办法"),
 }
+
+
+def perm_for(key: str):
+    """The permission that sets `key`: points switches belong to whoever keeps the points catalogue."""
+    from zhibu.core.access import Perm
+
+    return Perm.POINTS_RULES if key.startswith("points.") else Perm.ORG_MANAGE
+
+
+def editable_keys(user, org) -> list[str]:
+    """The keys `user` may set on `org`."""
+    from zhibu.core import access
+
+    return [key for key in KEYS if access.has_perm(user, perm_for(key), org)]
 
 
 def get(org, key: str, on: dt.date | None = None):
@@ -76,6 +94,8 @@ class Effective:
     def display(self) -> str:
         if isinstance(self.value, list):
             return "、".join(self.value) or "（未设置）"
+        if isinstance(self.value, bool):
+            return "开启" if self.value else "关闭"
         return str(self.value)
 
 
@@ -114,9 +134,16 @@ def effective(org, on: dt.date | None = None) -> list[Effective]:
 
 
 def parse_value(key: str, raw: str):
-    """Turn form/API text into the key's type: a whole number, or a list of YYYY-MM-DD dates."""
+    """Turn form/API text into the key's type: a whole number, a switch, or a list of YYYY-MM-DD dates."""
     default = KEYS[key].default
     raw = (raw or "").strip()
+    if isinstance(default, bool):
+        lowered = raw.lower()
+        if lowered in ("1", "true", "yes", "on", "是", "开启", "启用", "开"):
+            return True
+        if lowered in ("0", "false", "no", "off", "否", "关闭", "停用", "关"):
+            return False
+        fail("请填写“开启”或“关闭”", "value")
     if isinstance(default, list):
         days = []
         for part in raw.replace("，", ",").replace("\n", ",").split(","):
@@ -139,17 +166,16 @@ def parse_value(key: str, raw: str):
 
 @transaction.atomic
 def set_value(actor, org, key: str, raw: str, valid_from: dt.date, note: str = ""):
-    """Set a rule number for `org` and below from `valid_from` (needs org.manage there); audited.
+    """Set a rule number for `org` and below from `valid_from` (needs `perm_for(key)` there); audited.
 
     Earlier versions stay, so records made under them can still be explained.
     """
     from zhibu.core import access, audit
-    from zhibu.core.access import Perm
     from zhibu.core.models import AuditAction, OrgSetting
 
-    access.require(actor, Perm.ORG_MANAGE, org)
     if key not in KEYS:
         fail("未知的配置项", "key")
+    access.require(actor, perm_for(key), org)
     value = parse_value(key, raw)
     if valid_from is None:
         fail("请填写生效日期", "valid_from")

@@ -77,14 +77,15 @@ class SettingForm(forms.Form):
     value = forms.CharField(
         label="值",
         max_length=2000,
-        help_text="整数；节假日等日期列表按YYYY-MM-DD填写，用逗号或换行分隔",
+        help_text="整数；开关填“开启”或“关闭”；节假日等日期列表按YYYY-MM-DD填写，用逗号或换行分隔",
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     valid_from = forms.DateField(label="生效日期", widget=DATE)
     note = forms.CharField(label="说明（依据的文件等）", max_length=200, required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, keys=None, **kwargs):
         from zhibu.core.config import KEYS
 
         super().__init__(*args, **kwargs)
-        self.fields["key"].choices = [(k, spec.label) for k, spec in KEYS.items()]
+        allowed = KEYS if keys is None else keys
+        self.fields["key"].choices = [(k, spec.label) for k, spec in KEYS.items() if k in allowed]

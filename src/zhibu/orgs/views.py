@@ -225,11 +225,12 @@ def committee_action(request, pk: int, op: str):
 def rule_settings(request, pk: int):
     """规则配置: the configurable rule numbers in effect for this org, and (for org managers) new values."""
     org = selectors.get_org(request.user, pk)
-    can_manage = access.has_perm(request.user, Perm.ORG_MANAGE, org)
-    form = SettingForm(request.POST or None, initial={"valid_from": timezone.localdate()})
+    keys = config.editable_keys(request.user, org)
+    can_manage = bool(keys)
+    form = SettingForm(request.POST or None, keys=keys, initial={"valid_from": timezone.localdate()})
     if request.method == "POST":
         if not can_manage:
-            raise PermissionDenied("只有组织管理员可以修改规则配置")
+            raise PermissionDenied("您没有修改规则配置的权限")
         if form.is_valid():
             data = form.cleaned_data
             try:
