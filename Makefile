@@ -66,6 +66,7 @@ format: install-test
 bench: install-test
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/import_members.py
+	$(BIN)/python bench/points.py
 
 clean:
 	rm -rf $(VENV) var test-artifacts

@@ -13,6 +13,7 @@ from zhibu.members.api import router as members_router
 from zhibu.members.api_excel import router as roster_router
 from zhibu.members.api_transfers import router as transfers_router
 from zhibu.orgs.api import router as orgs_router
+from zhibu.points.api import router as points_router
 
 api = NinjaAPI(
     title="Zhibu 支部 API",
@@ -49,6 +50,10 @@ def _zh(err: dict) -> str:
         "int_parsing": "应为整数",
         "date_from_datetime_parsing": "应为日期（YYYY-MM-DD）",
         "date_parsing": "应为日期（YYYY-MM-DD）",
+        "datetime_parsing": "应为日期时间（YYYY-MM-DDTHH:MM）",
+        "datetime_from_date_parsing": "应为日期时间（YYYY-MM-DDTHH:MM）",
+        "decimal_parsing": "应为数字",
+        "bool_parsing": "应为 true 或 false",
         "string_too_long": "过长",
         "enum": "取值无效",
         "literal_error": "取值无效",
@@ -85,3 +90,4 @@ api.add_router("/members", members_router)
 api.add_router("/development", development_router)
 api.add_router("/roster", roster_router)
 api.add_router("/transfers", transfers_router)
+api.add_router("/points", points_router)

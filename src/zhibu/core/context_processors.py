@@ -20,6 +20,10 @@ def shell(request):
         elif user.dev_cases.filter(status="active").exists():
             # applicants, activists and probationary members hand in 思想汇报 from their phones
             nav.append(("development:my_reports", "思想汇报", "journal-text"))
+        if access.has_perm(user, Perm.POINTS_VIEW):
+            nav.append(("points:overview", "积分", "award"))
+        elif hasattr(user, "member"):  # a linked member record: one query, cached on the user
+            nav.append(("points:mine", "我的积分", "award"))
         if access.has_perm(user, Perm.ROLE_MANAGE):
             nav.append(("accounts:roles", "角色管理", "person-badge"))
         if access.has_perm(user, Perm.ACCOUNT_MANAGE):

@@ -15,6 +15,8 @@ from zhibu.development import selectors as dev_selectors
 from zhibu.members import todos as member_todos
 from zhibu.orgs import selectors as org_selectors
 from zhibu.orgs.rules import term_flag
+from zhibu.points import rules as points_rules
+from zhibu.points import selectors as points_selectors
 
 
 @login_required
@@ -34,9 +36,26 @@ def home(request):
         if access.has_perm(request.user, Perm.MEMBER_MANAGE)
         else [],
         "dev_card": dev_selectors.home_card(request.user, today),
+        "points_card": _points_card(request.user, today),
     }
     context["todo_count"] = len(todos) + len(context["member_todos"])
     return render(request, "core/home.html", context)
+
+
+def _points_card(user, today) -> dict:
+    """积分: the officer's queue (pending claims, open appeals) and the member's points this quarter."""
+    card = {"queue": None, "mine": None}
+    if access.has_perm(user, Perm.POINTS_MANAGE):
+        card["queue"] = points_selectors.queue_counts(user)
+    member = points_selectors.own_member(user)
+    if member is not None:
+        start, end = points_rules.period_bounds("quarter", today)
+        card["mine"] = {
+            "label": points_rules.period_label("quarter", start, end),
+            "total": points_selectors.balance(member, start, end),
+        }
+    card["show"] = bool(card["queue"] or card["mine"])
+    return card
 
 
 @login_required

@@ -49,26 +49,14 @@ DEFAULT_RULES = [
 
 
 def seed(Rule) -> int:
-    """Insert the default catalogue rows that are missing (idempotent); returns how many were added."""
+    """Insert the default catalogue rows that are missing (idempotent); returns how many were missing.
+
+    One INSERT that skips rows already there, so two processes seeding at once (e.g. the lazy re-seed in
+    selectors after a test flush, from several threads) neither fail nor see half a catalogue.
+    """
     existing = set(Rule.objects.filter(org__isnull=True).values_list("code", flat=True))
-    added = 0
-    for (
-        code,
-        name,
-        category,
-        points,
-        unit,
-        unit_size,
-        caps,
-        evidence,
-        approval,
-        awarder,
-        self_report,
-        desc,
-    ) in DEFAULT_RULES:
-        if code in existing:
-            continue
-        Rule.objects.create(
+    rows = [
+        Rule(
             org=None,
             code=code,
             version=1,
@@ -88,5 +76,22 @@ def seed(Rule) -> int:
             self_report=self_report,
             description=desc,
         )
-        added += 1
-    return added
+        for (
+            code,
+            name,
+            category,
+            points,
+            unit,
+            unit_size,
+            caps,
+            evidence,
+            approval,
+            awarder,
+            self_report,
+            desc,
+        ) in DEFAULT_RULES
+        if code not in existing
+    ]
+    if rows:
+        Rule.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)

@@ -133,7 +133,9 @@ class Entry(models.Model):
         indexes = [
             # Rankings and balances: everything in a period, summed per member.
             models.Index(fields=["occurred_at", "member"], include=["points"], name="points_entry_period"),
-            models.Index(fields=["member", "occurred_at"], name="points_entry_member"),
+            # A member's ledger and period totals; `points` included so the per-member SUM of a ranking
+            # (one correlated subquery per member) is an index-only scan (bench/points.py).
+            models.Index(fields=["member", "occurred_at"], include=["points"], name="points_entry_member"),
             # Caps: this member's entries of one rule in a period.
             models.Index(fields=["member", "rule_code", "occurred_at"], name="points_entry_cap"),
         ]

@@ -21,6 +21,8 @@ PERIOD_KINDS = {"week": "周", "month": "月", "quarter": "季度", "year": "年
 CAP_PERIODS = ("day", "week", "month", "year")
 CAP_LABELS = {"day": "每日", "week": "每周", "month": "每月", "year": "每年"}
 MAX_POINTS = Decimal("1000")
+MAX_UNIT_SIZE = Decimal("99999.99")  # the column holds 7 digits, 2 after the point
+MAX_CAP = Decimal("999999.99")  # 8 digits, 2 after the point
 TWO = Decimal("0.01")
 
 
@@ -134,22 +136,40 @@ def rule_problems(
     are checked by the branch before they count, domain-rules §8 "points explain themselves").
     """
     problems: dict[str, str] = {}
-    if points == 0:
+    if not points.is_finite():
+        problems["points"] = "分值应为数字"
+    elif points == 0:
         problems["points"] = "分值不能为0"
     elif abs(points) > MAX_POINTS:
         problems["points"] = f"分值绝对值不能超过{MAX_POINTS}"
-    if unit_size <= 0:
+    elif points % TWO:
+        problems["points"] = "分值最多保留两位小数"
+    if not unit_size.is_finite():
+        problems["unit_size"] = "每计分单位数量应为数字"
+    elif unit_size <= 0:
         problems["unit_size"] = "每计分单位数量应大于0"
+    elif unit_size > MAX_UNIT_SIZE:
+        problems["unit_size"] = f"每计分单位数量不能超过{MAX_UNIT_SIZE}"
+    elif unit_size % TWO:
+        problems["unit_size"] = "每计分单位数量最多保留两位小数"
     for period, cap in caps.items():
-        if cap is not None and cap <= 0:
+        if cap is None:
+            continue
+        if not cap.is_finite():
+            problems[f"cap_{period}"] = "上限应为数字"
+        elif cap <= 0:
             problems[f"cap_{period}"] = "上限应大于0；不设上限请留空"
-    ordered = [(p, caps.get(p)) for p in CAP_PERIODS if caps.get(p) is not None]
+        elif cap > MAX_CAP:
+            problems[f"cap_{period}"] = f"上限不能超过{MAX_CAP}"
+        elif cap % TWO:
+            problems[f"cap_{period}"] = "上限最多保留两位小数"
+    ordered = [(p, caps[p]) for p in CAP_PERIODS if caps.get(p) is not None and f"cap_{p}" not in problems]
     for (p1, c1), (p2, c2) in itertools.pairwise(ordered):
-        if c1 > c2 and f"cap_{p1}" not in problems:
+        if c1 > c2:
             problems[f"cap_{p1}"] = f"{CAP_LABELS[p1]}上限不能大于{CAP_LABELS[p2]}上限"
     if self_report and not needs_approval:
         problems["needs_approval"] = "党员申报的规则须经支部审核"
-    if self_report and points < 0:
+    if self_report and points.is_finite() and points < 0:
         problems["self_report"] = "扣分规则不能由党员申报"
     if awarder == "system" and needs_approval:
         problems["needs_approval"] = "仅系统自动记分的规则无需审核"

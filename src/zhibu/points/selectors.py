@@ -44,7 +44,7 @@ def _paths(org) -> list[str]:
     return [org.path[:i] for i in range(steplen, len(org.path) + 1, steplen)]
 
 
-def _effective_rows(org, on: dt.date, code: str | None = None) -> dict[str, Rule]:
+def _effective_rows(org, on: dt.date, code: str | None = None, *, _again: bool = False) -> dict[str, Rule]:
     """code → the effective Rule row for `org` on day `on` (deepest org, then latest valid_from)."""
     rows = Rule.objects.filter(valid_from__lte=on).filter(Q(org__isnull=True) | Q(org__path__in=_paths(org)))
     if code is not None:
@@ -54,20 +54,27 @@ def _effective_rows(org, on: dt.date, code: str | None = None) -> dict[str, Rule
         rank = (len(row.org.path) if row.org_id else -1, row.valid_from, row.version)
         if row.code not in best or rank > best[row.code][0]:
             best[row.code] = (rank, row)
-    if not best and code is None and not Rule.objects.filter(org__isnull=True).exists():
-        catalogue.seed(Rule)  # the test database was flushed: the default catalogue comes back
-        return _effective_rows(org, on, code)
+    if not best and code is None and not _again and on >= catalogue.VALID_FROM:
+        # The test database was flushed: the default catalogue comes back. Look again also when another
+        # thread has just seeded it (its rows were not there for the first query).
+        if not Rule.objects.filter(org__isnull=True).exists():
+            catalogue.seed(Rule)
+        return _effective_rows(org, on, code, _again=True)
     return {c: row for c, (_, row) in best.items()}
+
+
+def _depth(rule: Rule) -> int:
+    return len(rule.org.path) if rule.org_id else -1
 
 
 def resolve_rule(org, code: str, on: dt.date | None = None) -> Rule | None:
     """The active rule version for `code` that applies to members of `org` on `on`, else None."""
     on = on or timezone.localdate()
     row = _effective_rows(org, on, code).get(code)
-    if row is None and code in {r[0] for r in catalogue.DEFAULT_RULES}:
+    if row is None and code in {r[0] for r in catalogue.DEFAULT_RULES} and on >= catalogue.VALID_FROM:
         if not Rule.objects.filter(org__isnull=True).exists():
-            catalogue.seed(Rule)
-            row = _effective_rows(org, on, code).get(code)
+            catalogue.seed(Rule)  # the test database was flushed (see _effective_rows)
+        row = _effective_rows(org, on, code).get(code)
     return row if row is not None and row.active else None
 
 
@@ -84,12 +91,13 @@ def effective_rules(org, on: dt.date | None = None, *, include_inactive: bool = 
     on = on or timezone.localdate()
     current = _effective_rows(org, on)
     later: dict[str, Rule] = {}
-    for row in (
-        Rule.objects.filter(valid_from__gt=on)
-        .filter(Q(org__isnull=True) | Q(org__path__in=_paths(org)))
-        .order_by("valid_from")
-    ):
-        later.setdefault(row.code, row)
+    rows = Rule.objects.filter(valid_from__gt=on).filter(Q(org__isnull=True) | Q(org__path__in=_paths(org)))
+    # The next change: the earliest date, and on that date the deepest org, then the latest version.
+    for row in sorted(rows.select_related("org"), key=lambda r: (r.valid_from, -_depth(r), -r.version)):
+        now = current.get(row.code)
+        # A later version set higher up the tree never replaces one set deeper (see _effective_rows).
+        if now is None or _depth(row) >= _depth(now):
+            later.setdefault(row.code, row)
     result = []
     for code, rule in sorted(current.items(), key=lambda kv: (kv[1].category, kv[0])):
         if not include_inactive and not rule.active:

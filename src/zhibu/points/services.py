@@ -10,8 +10,9 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Sum
+from django.db.models import Max, Q, Sum
 from django.utils import timezone
 
 from zhibu.core import access, audit, config
@@ -186,6 +187,12 @@ def _role_depth(user, org) -> int | None:
     return min(depths) if depths else None
 
 
+def _require_superior(actor, member: Member, rule: Rule, what: str) -> None:
+    """A rule only a superior org awards is also approved and reversed only from above the branch."""
+    if not rules.may_award_manually("superior", _role_depth(actor, member.org), member.org.depth):
+        fail(f"“{rule.name}”由上级党组织记分，只能由上级党组织{what}")
+
+
 def _manual_rule(actor, member: Member, rule_code: str, day: dt.date) -> Rule:
     rule = selectors.resolve_rule(member.org, rule_code, day)
     if rule is None:
@@ -221,10 +228,13 @@ def award_manually(
         fail("请填写记分事由", "reason")
     if not request_key:
         fail("缺少请求标识，请刷新页面后重试")
+    if member.status not in ON_ROLL:
+        fail(f"{member.name}当前状态为{member.get_status_display()}，不能记分", "member")
     _check_occurrence(member.org, occurred_at)
     rule = _manual_rule(actor, member, rule_code, rules.local_day(occurred_at))
     if rule.needs_evidence and not ((evidence or "").strip() or evidence_file):
         fail(f"“{rule.name}”需要佐证材料", "evidence")
+    _check_quantity(rule, quantity)
     if rule.needs_approval:
         return _submit_claim(
             actor,
@@ -238,6 +248,16 @@ def award_manually(
             request_key,
             evidence_file,
         )
+    if (
+        evidence_file
+        and not Entry.objects.filter(member=member, source_type=SOURCE_MANUAL, source_id=request_key).exists()
+    ):
+        # An entry has no file of its own: the file is stored as a claim's would be, and named in the
+        # entry's evidence (as approve_claim does for a claim's file).
+        stored = default_storage.save(
+            timezone.localdate().strftime("points/%Y/%m/") + evidence_file.name, evidence_file
+        )
+        evidence = f"{evidence.strip()}（附件：{stored}）" if (evidence or "").strip() else stored
     with transaction.atomic():
         result = award(
             member,
@@ -264,14 +284,20 @@ def award_manually(
     return result
 
 
-def _submit_claim(
-    actor, member, rule, kind, occurred_at, reason, evidence, quantity, request_key, evidence_file
-) -> Claim:
+def _check_quantity(rule: Rule, quantity) -> Decimal:
+    """A quantity someone typed: a positive number of at least one scoring unit."""
     quantity = _decimal(quantity, "quantity", "数量")
     if quantity <= 0:
         fail("数量应大于0", "quantity")
     if rules.base_points(rule.points, quantity, rule.unit_size) == 0:
         fail(f"数量不足1个计分单位（每{rule.unit_size.normalize():f}{rule.unit}计分）", "quantity")
+    return quantity
+
+
+def _submit_claim(
+    actor, member, rule, kind, occurred_at, reason, evidence, quantity, request_key, evidence_file
+) -> Claim:
+    quantity = _check_quantity(rule, quantity)
     existing = Claim.objects.filter(request_key=request_key).first()
     if existing is not None:
         if existing.member_id != member.pk:
@@ -363,11 +389,13 @@ def approve_claim(actor, claim: Claim, note: str = "") -> Entry:
     with transaction.atomic():
         claim = _lock_claim(claim)
         if claim.status != ClaimStatus.PENDING:
-            fail(f"该申报已{claim.get_status_display()}，不能重复审核")
+            fail(f"该申报{claim.get_status_display()}，不能重复审核")
         if actor is not None and claim.submitted_by_id == actor.pk:
             fail("不能审核自己提交的记分，请由其他支委审核")
         if actor is not None and claim.member.user_id == actor.pk:
             fail("不能审核本人的积分申报")
+        if actor is not None and claim.rule.awarder == "superior":
+            _require_superior(actor, claim.member, claim.rule, "审核")
         result = award(
             claim.member,
             claim.rule.code,
@@ -408,7 +436,7 @@ def reject_claim(actor, claim: Claim, note: str) -> Claim:
     with transaction.atomic():
         claim = _lock_claim(claim)
         if claim.status != ClaimStatus.PENDING:
-            fail(f"该申报已{claim.get_status_display()}，不能重复审核")
+            fail(f"该申报{claim.get_status_display()}，不能重复审核")
         claim.status = ClaimStatus.REJECTED
         claim.decided_by = actor
         claim.decided_at = timezone.now()
@@ -433,7 +461,7 @@ def withdraw_claim(user, claim: Claim) -> Claim:
         if claim.submitted_by_id != user.pk:
             fail("只能撤回自己提交的申报")
         if claim.status != ClaimStatus.PENDING:
-            fail(f"该申报已{claim.get_status_display()}，不能撤回")
+            fail(f"该申报{claim.get_status_display()}，不能撤回")
         claim.status = ClaimStatus.WITHDRAWN
         claim.decided_at = timezone.now()
         claim.save(update_fields=["status", "decided_at"])
@@ -449,6 +477,8 @@ def reverse_entry(actor, entry: Entry, reason: str) -> Entry:
         fail("请填写冲正理由", "reason")
     if entry.kind == EntryKind.REVERSAL:
         fail("冲正记录不能再冲正；如需恢复，请重新记分")
+    if actor is not None and entry.rule.awarder == "superior":
+        _require_superior(actor, entry.member, entry.rule, "冲正")
     with transaction.atomic():
         _lock_member(entry.member)
         if Entry.objects.filter(reverses=entry).exists():
@@ -510,6 +540,12 @@ def file_appeal(user, entry: Entry, reason: str) -> Appeal:
     return appeal
 
 
+def _appeal_closed(appeal: Appeal) -> str:
+    if appeal.status == AppealStatus.WITHDRAWN:
+        return "该申诉已撤回"
+    return f"该申诉已处理（{appeal.get_status_display()}）"
+
+
 def resolve_appeal(actor, appeal: Appeal, decision: str, resolution: str) -> Appeal:
     """Uphold the entry, or reverse it; the member sees the resolution. Audited."""
     access.require(actor, Perm.POINTS_MANAGE, appeal.org)
@@ -522,7 +558,9 @@ def resolve_appeal(actor, appeal: Appeal, decision: str, resolution: str) -> App
             Appeal.objects.select_for_update(of=("self",)).select_related("entry", "member").get(pk=appeal.pk)
         )
         if appeal.status != AppealStatus.OPEN:
-            fail(f"该申诉已{appeal.get_status_display()}")
+            fail(_appeal_closed(appeal))
+        if actor is not None and appeal.member.user_id == actor.pk:
+            fail("不能处理本人的积分申诉，请由其他支委处理")
         if decision == "reverse":
             reverse_entry(actor, appeal.entry, f"申诉成立：{resolution}")
         appeal.status = AppealStatus.REVERSED if decision == "reverse" else AppealStatus.UPHELD
@@ -548,7 +586,7 @@ def withdraw_appeal(user, appeal: Appeal) -> Appeal:
         if appeal.submitted_by_id != user.pk:
             fail("只能撤回自己的申诉")
         if appeal.status != AppealStatus.OPEN:
-            fail(f"该申诉已{appeal.get_status_display()}")
+            fail(_appeal_closed(appeal))
         appeal.status = AppealStatus.WITHDRAWN
         appeal.resolved_at = timezone.now()
         appeal.save(update_fields=["status", "resolved_at"])
@@ -563,6 +601,9 @@ def save_rule(actor, org, code: str, data: dict, valid_from: dt.date) -> Rule:
     is a rule of the org's own. Earlier versions stay, so old entries still explain themselves. Audited.
     """
     access.require(actor, Perm.POINTS_RULES, org)
+    if org.org_type == "group":
+        # Members' rules resolve through their branch: a version set on a 党小组 would never apply.
+        fail("党小组执行所在支部的积分规则，请在支部或上级党组织设置")
     code = (code or "").strip()
     if not code or len(code) > 40 or not all(c.isalnum() or c in "._-" for c in code) or not code.isascii():
         fail("规则代码只能由字母、数字、点、下划线组成，不超过40个字符", "code")
@@ -608,9 +649,14 @@ def save_rule(actor, org, code: str, data: dict, valid_from: dt.date) -> Rule:
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        last = Rule.objects.filter(org=org, code=code).aggregate(v=Max("version"))["v"] or 0
-        if current is not None and current.org_id is None:
-            last = max(last, current.version)
+        # Versions count up along the org's path (the default, a committee's, then the branch's own), so
+        # "v2" never names two different rules a member of this org could have scored under.
+        last = (
+            Rule.objects.filter(code=code)
+            .filter(Q(org__isnull=True) | Q(org__path__in=selectors._paths(org)))
+            .aggregate(v=Max("version"))["v"]
+            or 0
+        )
         rule = Rule.objects.create(
             org=org,
             code=code,
@@ -643,6 +689,9 @@ def publish_snapshot(
         fail("请选择周期", "period_kind")
     if start is None or end is None or end < start:
         fail("请填写有效的起止日期", "end")
+    if period_kind != "custom" and rules.period_bounds(period_kind, start) != (start, end):
+        # The title and the members' reading of it ("2026年第1季度") must match the dates ranked.
+        fail(f"起止日期与所选周期（{rules.PERIOD_KINDS[period_kind]}）不一致", "start")
     if end >= timezone.localdate():
         fail("只能发布已结束周期的积分通报", "end")
     title = (title or "").strip() or f"{org.name}{rules.period_label(period_kind, start, end)}积分通报"

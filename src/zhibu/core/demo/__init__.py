@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from zhibu.accounts.models import Role, RoleAssignment, User
 from zhibu.accounts.services import create_user
+from zhibu.core.demo.points import build_points
 from zhibu.core.demo.records import build_development, build_transfers, enrich_members
 from zhibu.members.models import Category, Gender, Member, MemberStatus
 from zhibu.members.rules import id_check_digit
@@ -416,8 +417,10 @@ def build_demo(seed: int = 2026) -> dict:
     build_transfers(branches, today)
     applicant = User.objects.get(username="shenqingren")
     cases = build_development(people, rng, branches, today, applicant_user=applicant)
+    entries = build_points(rng, branches, today)
     return {
         "cases": cases,
+        "point_entries": entries,
         "orgs": Organization.objects.count(),
         "members": Member.objects.count(),
         "accounts": printed,

@@ -112,6 +112,8 @@ NAV_SECTIONS = {
     ),
     "members:transfers": ("members:transfer",),
     "development:board": ("development:",),
+    "points:overview": ("points:",),
+    "points:mine": ("points:",),
     "accounts:profile": ("accounts:profile", "accounts:password", "accounts:tokens"),
     "accounts:roles": ("accounts:roles", "accounts:revoke_role"),
     "accounts:users": ("accounts:users", "accounts:user_detail"),

@@ -1,0 +1,4 @@
+from zhibu.points import views
+
+app_name = "points"
+urlpatterns = views.urlpatterns
