@@ -174,6 +174,7 @@ class RuleOut(Schema):
 class CatalogueRuleOut(RuleOut):
     own: bool = Field(description="是否本组织设置（否则为继承）")
     upcoming: RuleOut | None = Field(description="已设置、尚未生效的新版本")
+    future: bool = Field(False, description="新增规则尚未生效（本条即其首个版本）")
 
 
 class CatalogueOut(Schema):
@@ -696,6 +697,7 @@ def list_rules(request, filters: Query[CatalogueQuery]):
                 CatalogueRuleOut,
                 own=row.own,
                 upcoming=_rule_out(row.upcoming) if row.upcoming else None,
+                future=row.future,
             )
             for row in selectors.effective_rules(scope, on)
         ],

@@ -90,7 +90,10 @@ class Entry(models.Model):
     requests race. A reversal's source is ("points.reversal", id of the entry it reverses).
     """
 
-    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="point_entries")
+    # No single-column index: (member, occurred_at) and the source key both start with member.
+    member = models.ForeignKey(
+        "members.Member", on_delete=models.PROTECT, related_name="point_entries", db_index=False
+    )
     # The member's branch when the entry was made (for history; rankings use current membership).
     org = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+")
     rule = models.ForeignKey(Rule, on_delete=models.PROTECT, related_name="entries")

@@ -10,14 +10,18 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import (
+    Case,
     DecimalField,
     F,
+    IntegerField,
+    Max,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Sum,
     Value,
+    When,
     Window,
 )
 from django.db.models.functions import Coalesce, Rank
@@ -29,7 +33,7 @@ from zhibu.core.access import Perm
 from zhibu.members.models import Member
 from zhibu.orgs.models import Organization
 from zhibu.points import catalogue, rules
-from zhibu.points.models import Appeal, AppealStatus, Claim, ClaimStatus, Entry, Rule, Snapshot
+from zhibu.points.models import Appeal, AppealStatus, Category, Claim, ClaimStatus, Entry, Rule, Snapshot
 
 ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=12, decimal_places=2))
 
@@ -84,6 +88,7 @@ class RuleRow:
     origin: str  # "系统默认" or the name of the org that set this version
     own: bool  # set on the org being looked at (else inherited)
     upcoming: Rule | None  # a version set to start later, if any
+    future: bool = False  # a new rule not yet in effect: `rule` is its first version
 
 
 def effective_rules(org, on: dt.date | None = None, *, include_inactive: bool = True) -> list[RuleRow]:
@@ -98,13 +103,23 @@ def effective_rules(org, on: dt.date | None = None, *, include_inactive: bool = 
         # A later version set higher up the tree never replaces one set deeper (see _effective_rows).
         if now is None or _depth(row) >= _depth(now):
             later.setdefault(row.code, row)
+    order = {c: i for i, c in enumerate(Category.values)}
     result = []
-    for code, rule in sorted(current.items(), key=lambda kv: (kv[1].category, kv[0])):
+    for code, rule in sorted(current.items(), key=lambda kv: (order.get(kv[1].category, 99), kv[0])):
         if not include_inactive and not rule.active:
             continue
-        origin = rule.org.name if rule.org_id else "系统默认"
-        result.append(RuleRow(rule, origin, org is not None and rule.org_id == org.pk, later.get(code)))
+        own = org is not None and rule.org_id == org.pk
+        result.append(RuleRow(rule, _origin(rule), own, later.get(code)))
+    if include_inactive:  # the editor also lists new rules that start later
+        for code, rule in sorted(later.items(), key=lambda kv: (order.get(kv[1].category, 99), kv[0])):
+            if code not in current:
+                own = org is not None and rule.org_id == org.pk
+                result.append(RuleRow(rule, _origin(rule), own, None, future=True))
     return result
+
+
+def _origin(rule: Rule) -> str:
+    return rule.org.name if rule.org_id else "系统默认"
 
 
 def rule_history(org, code: str) -> QuerySet[Rule]:
@@ -251,11 +266,16 @@ def _period_total(begin: dt.datetime, stop: dt.datetime):
     return Coalesce(Subquery(per_member, output_field=DecimalField(max_digits=12, decimal_places=2)), ZERO)
 
 
-def ranked_members(org, start: dt.date, end: dt.date) -> QuerySet[Member]:
+def ranked_members(org, start: dt.date, end: dt.date, q: str = "") -> QuerySet[Member]:
     """On-roll members of `org` and below (a 党小组: its members) with `total` for [start, end] and
-    `rank` (RANK(): ties share a place), best first. One query; paginate it."""
+    `rank` (RANK(): ties share a place), best first. One query; paginate it.
+
+    `q` keeps members whose name contains it, each with the place they hold among everyone: a plain
+    filter would rank the matches among themselves, so the match is a window expression, which Django
+    filters in an outer query after RANK().
+    """
     begin, stop = rules.local_range(start, end)
-    return (
+    rows = (
         Member.objects.under(org)
         .on_roll()
         .annotate(total=_period_total(begin, stop))
@@ -263,6 +283,13 @@ def ranked_members(org, start: dt.date, end: dt.date) -> QuerySet[Member]:
         .select_related("org", "group")
         .order_by("rank", "name", "pk")
     )
+    if q:
+        hit = Window(
+            Max(Case(When(name__contains=q, then=Value(1)), default=Value(0), output_field=IntegerField())),
+            partition_by=[F("pk")],
+        )
+        rows = rows.annotate(name_hit=hit).filter(name_hit=1)
+    return rows
 
 
 @dataclass(frozen=True)

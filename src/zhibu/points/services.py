@@ -599,6 +599,8 @@ def save_rule(actor, org, code: str, data: dict, valid_from: dt.date) -> Rule:
 
     `data` holds RULE_FIELDS (missing ones are taken from the version currently in effect). A new code
     is a rule of the org's own. Earlier versions stay, so old entries still explain themselves. Audited.
+    Officers set versions from today on (a change never rewrites history); the system (actor None:
+    demo, data migration of an existing 积分管理办法) may record a version that started earlier.
     """
     access.require(actor, Perm.POINTS_RULES, org)
     if org.org_type == "group":
@@ -609,7 +611,7 @@ def save_rule(actor, org, code: str, data: dict, valid_from: dt.date) -> Rule:
         fail("规则代码只能由字母、数字、点、下划线组成，不超过40个字符", "code")
     if valid_from is None:
         fail("请填写生效日期", "valid_from")
-    if valid_from < timezone.localdate():
+    if actor is not None and valid_from < timezone.localdate():
         fail("生效日期不能早于今天：规则修改不改写历史记分", "valid_from")
     current = selectors._effective_rows(org, valid_from, code).get(code)
     values = {f: getattr(current, f) for f in RULE_FIELDS} if current else {}

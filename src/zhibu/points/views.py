@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Case, F, IntegerField, Max, Value, When, Window
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -179,19 +178,6 @@ def _indented(orgs) -> list:
 def _show_org(org) -> bool:
     """One branch (or 党小组) in view: its name is in the header; the table shows 党小组 instead."""
     return org.org_type not in (OrgType.BRANCH, OrgType.GROUP)
-
-
-def _search_keep_rank(rows, q: str):
-    """Members whose name contains `q`, keeping the place each holds among everyone in the scope.
-
-    A plain filter would go into the same WHERE as the ranking and rank the matches among themselves;
-    a window expression is filtered on the outer query (Django's QUALIFY emulation), after RANK().
-    """
-    hit = Window(
-        Max(Case(When(name__contains=q, then=Value(1)), default=Value(0), output_field=IntegerField())),
-        partition_by=[F("pk")],
-    )
-    return rows.annotate(name_hit=hit).filter(name_hit=1)
 
 
 def _officer_tabs(user) -> dict:
@@ -452,10 +438,8 @@ def overview(request):
     org = _pick_org(request, Perm.POINTS_VIEW, orgs)
     period = _period(request.GET, allow_custom=True)
     enabled = selectors.ranking_enabled(org)
-    rows = selectors.ranked_members(org, period.start, period.end)
     q = request.GET.get("q", "").strip()
-    if q:
-        rows = _search_keep_rank(rows, q) if enabled else rows.filter(name__contains=q)
+    rows = selectors.ranked_members(org, period.start, period.end, q=q)
     if not enabled:
         rows = rows.order_by("name", "pk")
     page = Paginator(rows, RANK_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -587,10 +571,8 @@ def _ranking_page(request, org, period: Period, publish_form=None, status=200):
         **_period_context(period, allow_custom=True),
     }
     if enabled:
-        rows = selectors.ranked_members(org, period.start, period.end)
         q = request.GET.get("q", "").strip()
-        if q:
-            rows = _search_keep_rank(rows, q)
+        rows = selectors.ranked_members(org, period.start, period.end, q=q)
         context["q"] = q
         context["page"] = Paginator(rows, RANK_PAGE_SIZE).get_page(request.GET.get("page"))
         if selectors.publish_enabled(org) and access.has_perm(user, Perm.POINTS_MANAGE, org):
@@ -682,7 +664,13 @@ def rule_list(request):
     labels = dict(Category.choices)
     groups: dict[str, list] = {}
     for row in selectors.effective_rules(org):
-        item = {"rule": row.rule, "origin": row.origin, "upcoming": row.upcoming, "help": rule_help(row.rule)}
+        item = {
+            "rule": row.rule,
+            "origin": row.origin,
+            "upcoming": row.upcoming,
+            "future": row.future,
+            "help": rule_help(row.rule),
+        }
         groups.setdefault(row.rule.category, []).append(item)
     context = {
         "org": org,

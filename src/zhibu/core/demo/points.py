@@ -23,8 +23,8 @@ from zhibu.core import config
 from zhibu.members.models import Member, MemberStatus
 from zhibu.orgs.models import Organization
 from zhibu.orgs.rules import add_months
-from zhibu.points import rules, selectors, services
-from zhibu.points.models import Entry, Rule
+from zhibu.points import rules, services
+from zhibu.points.models import Entry
 
 VOLUNTEER = (
     "参加社区敬老院志愿服务",
@@ -223,13 +223,14 @@ def build_points(rng, branches, today) -> int:
     quarter_start = rules.period_bounds("quarter", today)[0]
     last_quarter = rules.period_bounds("quarter", quarter_start - dt.timedelta(days=1))
 
-    # The branch's own volunteer-hours rule since the start of the previous quarter: save_rule only
-    # takes today or later (a rule change never rewrites history), so the demo's past version is a row.
-    default = selectors.resolve_rule(z1, "volunteer.hours", last_quarter[0])  # (re)seeds the catalogue
-    fields = {f: getattr(default, f) for f in services.RULE_FIELDS}
-    fields.update(cap_month=30, description="本支部积分管理办法（修订）：每小时计1分，每月最多30分，需附证明")
-    Rule.objects.create(
-        org=z1, code=default.code, version=2, valid_from=last_quarter[0], created_by=secretary, **fields
+    # The branch's own volunteer-hours rule since the start of the previous quarter (a past version:
+    # only the system may record one; officers set changes from today on).
+    services.save_rule(
+        None,
+        z1,
+        "volunteer.hours",
+        {"cap_month": 30, "description": "本支部积分管理办法（修订）：每小时计1分，每月最多30分，需附证明"},
+        last_quarter[0],
     )
     # …and a change that starts next month, through the service.
     services.save_rule(

@@ -2,6 +2,9 @@
 
 UPDATE is refused on both backends; DELETE on PostgreSQL (SQLite leaves it to the models: Django's test
 flush deletes rows there). Same approach as core 0002 (audit log).
+
+SQLite drops a table's triggers when Django rebuilds the table (most AlterField/RemoveField): a later
+migration that alters these tables must run `forwards`' trigger SQL again after the change.
 """
 
 from django.db import migrations
