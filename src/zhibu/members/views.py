@@ -215,6 +215,7 @@ def _detail_context(request, member, revealed=None) -> dict:
         else None,
         "can_manage": access.has_perm(user, Perm.MEMBER_MANAGE, member.org),
         "can_reveal": access.can_see_sensitive(user, member.org),
+        "can_points": access.has_perm(user, Perm.POINTS_VIEW, member.org),
         "revealed": revealed,
         "events": events,
         "has_transfer_panel": _has_template(TRANSFER_PANEL),

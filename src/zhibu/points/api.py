@@ -28,7 +28,7 @@ from zhibu.core import access
 from zhibu.core.access import Perm
 from zhibu.orgs import selectors as org_selectors
 from zhibu.orgs.models import Organization
-from zhibu.points import rules, selectors, services
+from zhibu.points import rules, selectors, services, sources
 from zhibu.points.models import (
     AppealStatus,
     Awarder,
@@ -205,6 +205,7 @@ class EntryOut(Schema):
     source_type: str = Field(description="来源类型，如 orglife.attendance、points.manual")
     source_id: str = Field(description="来源ID")
     source_label: str = Field(description="来源说明")
+    source_url: str | None = Field(description="来源页面（会议、申报、被冲正的记录等）；无则为 null")
     reason: str = Field(description="事由")
     evidence: str = Field(description="佐证")
     awarded_by: str | None = Field(description="记分人")
@@ -537,6 +538,7 @@ def _entry_out(entry: Entry) -> EntryOut:
         source_type=entry.source_type,
         source_id=entry.source_id,
         source_label=entry.source_label,
+        source_url=sources.url_for(entry.source_type, entry.source_id),
         reason=entry.reason,
         evidence=entry.evidence,
         awarded_by=_name(entry.awarded_by),
@@ -557,6 +559,7 @@ def _entry_brief(entry: Entry) -> EntryBrief:
         capped_note=entry.capped_note,
         occurred_at=_local(entry.occurred_at),
         source_label=entry.source_label,
+        source_url=sources.url_for(entry.source_type, entry.source_id),
         reason=entry.reason,
     )
 

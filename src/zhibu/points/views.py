@@ -21,7 +21,7 @@ from zhibu.core.access import Perm
 from zhibu.core.errors import ValidationError
 from zhibu.core.forms import apply_errors
 from zhibu.orgs.models import OrgType
-from zhibu.points import rules, selectors, services
+from zhibu.points import rules, selectors, services, sources
 from zhibu.points.forms import (
     AppealForm,
     ClaimForm,
@@ -138,11 +138,7 @@ def _period_context(period: Period, *, allow_all=False, allow_custom=False) -> d
 def _explain(entries, open_appeals=frozenset()) -> None:
     """Attach what a ledger row links to (its source, its reversal) and whether an appeal is open."""
     for entry in entries:
-        entry.source_url = None
-        if entry.source_type == services.SOURCE_CLAIM:
-            entry.source_url = reverse("points:claim", args=[entry.source_id])
-        elif entry.source_type == services.SOURCE_REVERSAL and entry.reverses_id:
-            entry.source_url = reverse("points:entry", args=[entry.reverses_id])
+        entry.source_url = sources.url_for(entry.source_type, entry.source_id)
         try:
             entry.reversal = entry.reversed_by
         except entry.__class__.reversed_by.RelatedObjectDoesNotExist:
