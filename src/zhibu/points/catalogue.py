@@ -42,7 +42,7 @@ DEFAULT_RULES = [
     ("role.help", "结对帮扶、为群众办实事", "role", D(2), "次", D(1), (N, N, D(8), N), True, True, "branch", True, "需附活动记录"),
     # 负面扣分
     ("negative.violation", "违反工作纪律或规定（经查实）", "negative", D(-5), "次", D(1), (N, N, N, N), True, True, "branch", False, "支部认定并经审核后扣分"),
-    ("negative.learning_cheat", "学习考试弄虚作假", "negative", D(-10), "次", D(1), (N, N, N, N), True, True, "branch", False, "查实后扣分（domain-rules §8：作弊清分）"),
+    ("negative.learning_cheat", "学习考试弄虚作假", "negative", D(-10), "次", D(1), (N, N, N, N), True, True, "branch", False, "查实后扣分，弄虚作假取得的学习积分逐条冲正"),
     ("negative.discipline", "受到党纪处分", "negative", D(-20), "次", D(1), (N, N, N, N), True, False, "superior", False, "由上级党组织根据处分决定记分"),
 ]
 # fmt: on
