@@ -871,6 +871,28 @@ def reverse_entry(request, entry_id: int, payload: ReasonIn):
     return Status(201, _entry_out(selectors.get_entry(request.user, reversal.pk)))
 
 
+class ClearIn(Schema):
+    category: Literal["orglife", "learning", "dues", "volunteer", "role", "other"] = Field(
+        description="清除的积分类别（如 learning 学习教育）"
+    )
+    start: date = Field(description="起始日期（北京时间，含）")
+    end: date = Field(description="截止日期（北京时间，含）")
+    reason: str = Field(max_length=300, description="清除理由")
+
+
+@router.post(
+    "/members/{member_id}/clear",
+    response={201: list[EntryOut]},
+    summary="清除一段时间内某类积分（学习作弊清分）：逐条冲正",
+)
+def clear_points(request, member_id: int, payload: ClearIn):
+    member = selectors.get_member(request.user, member_id, Perm.POINTS_MANAGE)
+    reversals = services.clear_points(
+        request.user, member, payload.start, payload.end, payload.category, payload.reason
+    )
+    return Status(201, [_entry_out(selectors.get_entry(request.user, r.pk)) for r in reversals])
+
+
 @router.post("/entries/{entry_id}/appeal", response={201: AppealOut}, summary="对本人的积分记录提出申诉")
 def file_appeal(request, entry_id: int, payload: ReasonIn):
     entry = selectors.get_entry(request.user, entry_id)

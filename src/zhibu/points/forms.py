@@ -155,6 +155,24 @@ class AppealForm(forms.Form):
     )
 
 
+class ClearForm(forms.Form):
+    """学习作弊清分: reverse a category's points over a period (domain-rules §8)."""
+
+    category = forms.ChoiceField(
+        label="清除类别",
+        choices=[(c, label) for c, label in Category.choices if c != Category.NEGATIVE],
+        initial=Category.LEARNING,
+    )
+    start = forms.DateField(label="起始日期", widget=DATE)
+    end = forms.DateField(label="截止日期", widget=DATE)
+    reason = forms.CharField(
+        label="清除理由",
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="例如：经查实在线学习、测验中弄虚作假。每条记录追加一条冲正，原记录保留；扣分请另行记分",
+    )
+
+
 class ReverseForm(forms.Form):
     reason = forms.CharField(
         label="冲正理由",

@@ -152,7 +152,7 @@ def award(
                     occurred_at=occurred_at,
                     source_type=source_type,
                     source_id=source_id,
-                    source_label=source_label[:200],
+                    source_label=(source_label or "")[:200],
                     reason=(reason or "")[:300],
                     evidence=(evidence or "")[:500],
                     awarded_by=actor if getattr(actor, "is_authenticated", False) else None,
@@ -513,6 +513,43 @@ def reverse_entry(actor, entry: Entry, reason: str) -> Entry:
     return reversal
 
 
+def clear_points(
+    actor, member: Member, start: dt.date, end: dt.date, category: str, reason: str
+) -> list[Entry]:
+    """Clear a member's points of one category for local days [start, end] (学习作弊清分): every award
+    entry not yet reversed gets its reversal, in one transaction; returns the reversals. Source:
+    domain-rules §8 (学习强国: cheating clears the points gained). Points nothing else: a deduction for the
+    cheating itself is a separate award under its own rule (negative.learning_cheat)."""
+    from zhibu.points.models import Category
+
+    access.require(actor, Perm.POINTS_MANAGE, member.org)
+    if category not in Category.values or category == Category.NEGATIVE:
+        fail("请选择要清除的积分类别", "category")
+    if start is None or end is None or end < start:
+        fail("请填写有效的起止日期", "end")
+    if not (reason or "").strip():
+        fail("请填写清除理由", "reason")
+    begin, stop = rules.local_range(start, end)
+    with transaction.atomic():
+        _lock_member(member)
+        entries = list(
+            Entry.objects.filter(
+                member=member,
+                category=category,
+                kind=EntryKind.AWARD,
+                reversed_by__isnull=True,
+                occurred_at__gte=begin,
+                occurred_at__lt=stop,
+            )
+            .exclude(points=0)
+            .select_related("member__org", "rule")
+            .order_by("occurred_at", "id")
+        )
+        if not entries:
+            fail("该期间没有可清除的积分")
+        return [reverse_entry(actor, entry, f"清除积分：{reason}") for entry in entries]
+
+
 def file_appeal(user, entry: Entry, reason: str) -> Appeal:
     """A member disputes one of their own entries; one open appeal per entry."""
     if entry.member.user_id is None or entry.member.user_id != user.pk:
@@ -659,14 +696,18 @@ def save_rule(actor, org, code: str, data: dict, valid_from: dt.date) -> Rule:
             .aggregate(v=Max("version"))["v"]
             or 0
         )
-        rule = Rule.objects.create(
-            org=org,
-            code=code,
-            version=last + 1,
-            valid_from=valid_from,
-            created_by=actor if getattr(actor, "is_authenticated", False) else None,
-            **{f: values[f] for f in RULE_FIELDS if f in values},
-        )
+        try:
+            with transaction.atomic():
+                rule = Rule.objects.create(
+                    org=org,
+                    code=code,
+                    version=last + 1,
+                    valid_from=valid_from,
+                    created_by=actor if getattr(actor, "is_authenticated", False) else None,
+                    **{f: values[f] for f in RULE_FIELDS if f in values},
+                )
+        except IntegrityError:
+            fail("该规则刚被他人修改，请刷新后重试")
         audit.record(
             actor,
             AuditAction.CREATE if current is None else AuditAction.UPDATE,

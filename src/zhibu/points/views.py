@@ -25,6 +25,7 @@ from zhibu.points import rules, selectors, services, sources
 from zhibu.points.forms import (
     AppealForm,
     ClaimForm,
+    ClearForm,
     DecisionForm,
     PublishForm,
     ResolveForm,
@@ -455,7 +456,7 @@ def overview(request):
 
 
 @login_required
-def member_ledger(request, pk: int):
+def member_ledger(request, pk: int, clear_form=None):
     user = request.user
     member = selectors.get_member(user, pk)
     if member.user_id == user.pk and not access.has_perm(user, Perm.POINTS_VIEW, member.org):
@@ -480,10 +481,34 @@ def member_ledger(request, pk: int):
         "categories": selectors.breakdown(member, start, end),
         "can_manage": can_manage,
         "reverse_form": ReverseForm(),
+        "clear_form": clear_form
+        or ClearForm(initial={"start": start if not period.all_time else None, "end": min(end, _today())}),
         **_officer_tabs(user),
         **_period_context(period, allow_all=True),
     }
     return render(request, "points/member.html", context)
+
+
+@login_required
+@require_POST
+def member_clear(request, pk: int):
+    """Clear a category's points over a period (学习作弊清分); each entry gets its reversal."""
+    member = selectors.get_member(request.user, pk, Perm.POINTS_MANAGE)
+    form = ClearForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            reversals = services.clear_points(
+                request.user, member, data["start"], data["end"], data["category"], data["reason"]
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            total = sum(r.points for r in reversals)
+            messages.success(request, f"已清除{len(reversals)}条记录，共 {_signed(total)} 分")
+            return redirect("points:member", pk=member.pk)
+    messages.error(request, "未清除：" + "；".join(e for errs in form.errors.values() for e in errs))
+    return member_ledger(request, pk, clear_form=form)
 
 
 @login_required
@@ -768,6 +793,7 @@ urlpatterns = [
     path("appeals/<int:pk>/", appeal_detail, name="appeal"),
     path("appeals/<int:pk>/withdraw/", appeal_withdraw, name="appeal_withdraw"),
     path("members/<int:pk>/", member_ledger, name="member"),
+    path("members/<int:pk>/clear/", member_clear, name="member_clear"),
     path("award/", award, name="award"),
     path("ranking/", ranking, name="ranking"),
     path("ranking/<int:pk>/publish/", publish, name="publish"),
