@@ -46,6 +46,7 @@ DEFAULT_RULES = [
     ("negative.discipline", "受到党纪处分", "negative", D(-20), "次", D(1), (N, N, N, N), True, False, "superior", False, "由上级党组织根据处分决定记分"),
 ]
 # fmt: on
+CODES = frozenset(row[0] for row in DEFAULT_RULES)
 
 
 def seed(Rule) -> int:
