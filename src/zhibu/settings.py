@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "zhibu.members",
     "zhibu.development",
     "zhibu.points",
+    "zhibu.orglife",
 ]
 
 MIDDLEWARE = [

@@ -29,6 +29,9 @@ class Perm(StrEnum):
     POINTS_VIEW = "points.view"  # see members' points ledgers and rankings
     POINTS_MANAGE = "points.manage"  # award/deduct by hand, approve claims, resolve appeals, reverse, publish
     POINTS_RULES = "points.rules"  # edit the points catalogue and the ranking/publication switches
+    ORGLIFE_VIEW = "orglife.view"  # see meetings, attendance, minutes, compliance, reviews
+    ORGLIFE_MANAGE = "orglife.manage"  # plan, notify, record meetings and votes; run 民主评议; requirements
+    TALK_VIEW = "talk.view"  # read everyone's 谈心谈话 notes (the parties always read their own)
 
 
 P = Perm
@@ -51,6 +54,8 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
             P.POINTS_VIEW,
             P.POINTS_MANAGE,
             P.POINTS_RULES,
+            P.ORGLIFE_VIEW,
+            P.ORGLIFE_MANAGE,
         }
     ),
     Role.SECRETARY: frozenset(
@@ -65,13 +70,28 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
             P.POINTS_VIEW,
             P.POINTS_MANAGE,
             P.POINTS_RULES,
+            P.ORGLIFE_VIEW,
+            P.ORGLIFE_MANAGE,
+            P.TALK_VIEW,
         }
     ),
     # 支委 (e.g. 组织委员) keep the roster and the development files, with masked personal data.
     Role.COMMITTEE: frozenset(
-        {P.ORG_VIEW, P.MEMBER_VIEW, P.MEMBER_MANAGE, P.DEVELOPMENT_MANAGE, P.POINTS_VIEW, P.POINTS_MANAGE}
+        {
+            P.ORG_VIEW,
+            P.MEMBER_VIEW,
+            P.MEMBER_MANAGE,
+            P.DEVELOPMENT_MANAGE,
+            P.POINTS_VIEW,
+            P.POINTS_MANAGE,
+            P.ORGLIFE_VIEW,
+            P.ORGLIFE_MANAGE,
+        }
     ),
-    Role.GROUP_LEADER: frozenset({P.ORG_VIEW, P.MEMBER_VIEW, P.POINTS_VIEW}),
+    # 党小组长 hold the group's meetings (their scope is the 党小组).
+    Role.GROUP_LEADER: frozenset(
+        {P.ORG_VIEW, P.MEMBER_VIEW, P.POINTS_VIEW, P.ORGLIFE_VIEW, P.ORGLIFE_MANAGE}
+    ),
     Role.MEMBER: frozenset({P.ORG_VIEW}),
     Role.PUBLIC: frozenset(),
 }

@@ -17,10 +17,28 @@ class Key:
     default: object
     label: str
     source: str
+    high: int = 120  # whole numbers: the largest value accepted (the smallest is 1)
+
+
+def _ratio(raw: str) -> str:
+    """A share such as "1/3" or "30%", or "0" for no quota; kept as text, e.g. "1/3"."""
+    from fractions import Fraction
+
+    text = raw.strip().replace("％", "%")
+    if text in ("0", "不限", "关闭", "off"):
+        return "0"
+    try:
+        value = Fraction(text[:-1]) / 100 if text.endswith("%") else Fraction(text)
+    except (ValueError, ZeroDivisionError):
+        fail("请填写比例，如 1/3 或 30%；不设比例填 0", "value")
+    if not 0 < value <= 1:
+        fail("比例应大于0且不超过1", "value")
+    return str(value)
 
 
 SRC_EDU = "《中国共产党党员教育管理工作条例》（2019）"
 SRC_DEV = "《中国共产党发展党员工作细则》（2014）"
+SRC_REVIEW = "民主评议党员：优秀一般不超过三分之一（domain-rules §1），可按本地规定调整或不设比例"
 SRC_POINTS = "本组织积分管理办法；排名默认关闭（2023年关于不得强制排名、打卡的要求，domain-rules §8）"
 
 KEYS: dict[str, Key] = {
@@ -32,6 +50,10 @@ KEYS: dict[str, Key] = {
     "development.holidays": Key([], "法定节假日（公示期不计）", "国务院办公厅节假日安排，按年配置"),
     "development.extra_workdays": Key([], "调休上班日（计入工作日）", "国务院办公厅节假日安排，按年配置"),
     "development.thought_report_months": Key(3, "思想汇报间隔（月）", "本单位规定，常见为每季度一次"),
+    "orglife.checkin_before_minutes": Key(30, "会前多少分钟开放扫码签到", "本单位规定", high=1440),
+    "orglife.checkin_after_minutes": Key(60, "会后多少分钟内仍可签到", "本单位规定", high=1440),
+    "orglife.late_grace_minutes": Key(10, "开会后多少分钟内签到不计迟到", "本单位规定"),
+    "orglife.excellent_ratio": Key("1/3", "民主评议优秀比例上限（如1/3、30%，0为不设比例）", SRC_REVIEW),
     "points.ranking_enabled": Key(False, "启用积分排名", SRC_POINTS),
     "points.publish_enabled": Key(False, "允许发布积分通报", SRC_POINTS),
     "points.claim_window_days": Key(90, "积分申报、补记时限（天）", "本组织积分管理办法"),
@@ -39,10 +61,15 @@ KEYS: dict[str, Key] = {
 
 
 def perm_for(key: str):
-    """The permission that sets `key`: points switches belong to whoever keeps the points catalogue."""
+    """The permission that sets `key`: points switches belong to whoever keeps the points catalogue, the
+    check-in times to whoever runs the meetings; the rest (regulation numbers, quotas) to org managers."""
     from zhibu.core.access import Perm
 
-    return Perm.POINTS_RULES if key.startswith("points.") else Perm.ORG_MANAGE
+    if key.startswith("points."):
+        return Perm.POINTS_RULES
+    if key.startswith("orglife.") and key != "orglife.excellent_ratio":
+        return Perm.ORGLIFE_MANAGE
+    return Perm.ORG_MANAGE
 
 
 def editable_keys(user, org) -> list[str]:
@@ -137,6 +164,8 @@ def parse_value(key: str, raw: str):
     """Turn form/API text into the key's type: a whole number, a switch, or a list of YYYY-MM-DD dates."""
     default = KEYS[key].default
     raw = (raw or "").strip()
+    if isinstance(default, str):
+        return _ratio(raw)
     if isinstance(default, bool):
         lowered = raw.lower()
         if lowered in ("1", "true", "yes", "on", "是", "开启", "启用", "开"):
@@ -159,8 +188,9 @@ def parse_value(key: str, raw: str):
         number = int(raw)
     except ValueError:
         fail("请填写整数", "value")
-    if not 0 < number <= 120:
-        fail("数值应在1到120之间", "value")
+    high = KEYS[key].high
+    if not 0 < number <= high:
+        fail(f"数值应在1到{high}之间", "value")
     return number
 
 
