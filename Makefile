@@ -67,6 +67,7 @@ bench: install-test
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/import_members.py
 	$(BIN)/python bench/points.py
+	$(BIN)/python bench/orglife.py
 
 clean:
 	rm -rf $(VENV) var test-artifacts

@@ -12,6 +12,7 @@ urlpatterns = [
     path("members/", include("zhibu.members.urls")),
     path("development/", include("zhibu.development.urls")),
     path("points/", include("zhibu.points.urls")),
+    path("orglife/", include("zhibu.orglife.urls")),
     # The OpenAPI schema and its docs page at stable addresses outside the versioned prefix
     # (ninja also serves them at /api/v1/openapi.json and /api/v1/docs).
     path("api/openapi.json", partial(openapi_json, api=api), name="api-openapi"),

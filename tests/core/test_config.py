@@ -90,7 +90,7 @@ def test_settings_page(tree, users, client_for):
     refused = sec.post(f"/orgs/{tree.a.pk}/settings/", {"key": KEY, "value": "5", "valid_from": "2026-01-01"})
     assert refused.status_code == 200 and "有效的选项" in refused.content.decode()
     assert config.get(tree.a, KEY, on=dt.date(2026, 2, 1)) == 3
-    assert client_for(users.committee_a).post(f"/orgs/{tree.a.pk}/settings/", {}).status_code == 403
+    assert client_for(users.member_a).post(f"/orgs/{tree.a.pk}/settings/", {}).status_code == 403
     assert client_for(users.sec_b).get(f"/orgs/{tree.a.pk}/settings/").status_code == 404
     admin = client_for(users.org_admin)
     bad = admin.post(f"/orgs/{tree.a.pk}/settings/", {"key": KEY, "value": "x", "valid_from": "2026-01-01"})

@@ -15,7 +15,9 @@ from zhibu.core.models import AuditLog, OrgSetting
 pytestmark = pytest.mark.django_db
 SWITCHES = ("points.ranking_enabled", "points.publish_enabled")
 POINTS_KEYS = [k for k in config.KEYS if k.startswith("points.")]
-OTHER_KEYS = [k for k in config.KEYS if not k.startswith("points.")]
+# Check-in times belong to whoever runs the meetings (orglife.manage); the 优秀 quota to org managers.
+ORGLIFE_KEYS = [k for k in config.KEYS if k.startswith("orglife.") and k != "orglife.excellent_ratio"]
+OTHER_KEYS = [k for k in config.KEYS if k not in POINTS_KEYS and k not in ORGLIFE_KEYS]
 FROM = dt.date(2020, 1, 1)
 
 
@@ -72,17 +74,21 @@ def test_claim_window_refuses(raw, message):
 def test_perm_for():
     for key in POINTS_KEYS:
         assert config.perm_for(key) == Perm.POINTS_RULES
+    for key in ORGLIFE_KEYS:
+        assert config.perm_for(key) == Perm.ORGLIFE_MANAGE
     for key in OTHER_KEYS:
         assert config.perm_for(key) == Perm.ORG_MANAGE
 
 
 def test_editable_keys(tree, users):
     assert config.editable_keys(users.org_admin, tree.a) == list(config.KEYS)
-    assert config.editable_keys(users.sec_a, tree.a) == POINTS_KEYS
-    assert config.editable_keys(users.sec_a, tree.a1) == POINTS_KEYS  # below the branch too
+    secretary_keys = [k for k in config.KEYS if k in POINTS_KEYS or k in ORGLIFE_KEYS]
+    assert config.editable_keys(users.sec_a, tree.a) == secretary_keys
+    assert config.editable_keys(users.sec_a, tree.a1) == secretary_keys  # below the branch too
     assert config.editable_keys(users.sec_a, tree.b) == []
     assert config.editable_keys(users.sec_a, tree.general) == []
-    for user in (users.committee_a, users.leader_a1, users.member_a, users.nobody, users.sec_b):
+    assert config.editable_keys(users.committee_a, tree.a) == ORGLIFE_KEYS  # 支委 run the meetings
+    for user in (users.leader_a1, users.member_a, users.nobody, users.sec_b):
         assert config.editable_keys(user, tree.a) == []
     # the system admin runs the structure (org.manage), not the points catalogue
     assert config.editable_keys(users.sysadmin, tree.a) == OTHER_KEYS
@@ -165,7 +171,7 @@ def test_settings_page_shows_switches_and_lets_a_secretary_set_them(tree, users,
     assert bad.status_code == 200 and "请填写“开启”或“关闭”" in bad.content.decode()
     refused = sec.post(url, {"key": "members.lost_suspend_months", "value": "5", "valid_from": "2020-01-01"})
     assert refused.status_code == 200 and config.get(tree.a, "members.lost_suspend_months") == 6
-    # a committee member sees the values, without a form
-    page = client_for(users.committee_a).get(url).content.decode()
+    # a plain member sees the values, without a form
+    page = client_for(users.member_a).get(url).content.decode()
     assert "开启" in _row(page, "启用积分排名") and "设置新值" not in page
-    assert client_for(users.committee_a).post(url, {}).status_code == 403
+    assert client_for(users.member_a).post(url, {}).status_code == 403

@@ -34,21 +34,29 @@ def test_demo_points_ledger_queues_appeals_and_published_ranking(demo):
     z1, z2 = Organization.objects.get(code="HK-Z1-01"), Organization.objects.get(code="HK-Z1-02")
     on_roll = list(Member.objects.filter(org=z1).on_roll())
 
-    # A year of entries for every on-roll member of the pilot branch; the second branch since this quarter.
+    # A year of entries for every on-roll member of the pilot branch (lost members are not scored); the
+    # second branch's learning and dues since this quarter. Meeting attendance scores wherever meetings are
+    # recorded (core.demo.orglife).
     assert demo["point_entries"] == Entry.objects.count() > 1000
     scored = set(Entry.objects.filter(org=z1).values_list("member_id", flat=True))
-    assert {m.pk for m in on_roll} <= scored
+    assert {m.pk for m in on_roll if m.status != "lost"} <= scored
     year_ago = rules.local_range(today - dt.timedelta(days=364), today)[0]
     assert Entry.objects.filter(org=z1).earliest("occurred_at").occurred_at >= year_ago
     assert Entry.objects.filter(org=z1, occurred_at__lt=year_ago + dt.timedelta(days=90)).exists()
     quarter_start = rules.local_range(*rules.period_bounds("quarter", today))[0]
-    assert Entry.objects.filter(org=z2).exists()
-    assert not Entry.objects.filter(org=z2, occurred_at__lt=quarter_start).exists()
+    meetings = ("orglife.attendance", "orglife.absence", "points.reversal")
+    assert Entry.objects.filter(org=z2).exclude(source_type__in=meetings).exists()
+    assert (
+        not Entry.objects.filter(org=z2, occurred_at__lt=quarter_start)
+        .exclude(source_type__in=meetings)
+        .exists()
+    )
     assert not Entry.objects.filter(occurred_at__gt=timezone.now()).exists()
-    assert not Entry.objects.exclude(org__in=[z1, z2]).exists()
+    assert not Entry.objects.exclude(org__in=[z1, z2]).exclude(source_type__in=meetings).exists()
     sources = set(Entry.objects.values_list("source_type", flat=True))
-    assert {"demo.meeting", "demo.learning", "demo.dues", "points.claim", "points.reversal"} <= sources
-    assert Entry.objects.filter(source_label__regex=r"^\d{4}年\d{1,2}月支部党员大会$").exists()
+    assert {"orglife.attendance", "orglife.absence", "demo.learning", "demo.dues", "points.claim"} <= sources
+    assert "points.reversal" in sources and "demo.meeting" not in sources
+    assert Entry.objects.filter(source_label__regex=r"^\d{4}年\d{1,2}月\d{1,2}日支部党员大会$").exists()
     assert Entry.objects.filter(rule_code="orglife.absence", points__lt=0).exists()
     assert Entry.objects.exclude(capped_note="").exists()  # learning past the daily cap
 

@@ -12,6 +12,9 @@ from zhibu.development.api import router as development_router
 from zhibu.members.api import router as members_router
 from zhibu.members.api_excel import router as roster_router
 from zhibu.members.api_transfers import router as transfers_router
+from zhibu.orglife.api import router as orglife_router
+from zhibu.orglife.api_compliance import router as orglife_compliance_router
+from zhibu.orglife.api_reviews import router as orglife_reviews_router
 from zhibu.orgs.api import router as orgs_router
 from zhibu.points.api import router as points_router
 
@@ -91,3 +94,6 @@ api.add_router("/development", development_router)
 api.add_router("/roster", roster_router)
 api.add_router("/transfers", transfers_router)
 api.add_router("/points", points_router)
+api.add_router("/orglife", orglife_router)
+api.add_router("/orglife", orglife_reviews_router)
+api.add_router("/orglife", orglife_compliance_router)

@@ -20,6 +20,10 @@ def shell(request):
         elif user.dev_cases.filter(status="active").exists():
             # applicants, activists and probationary members hand in 思想汇报 from their phones
             nav.append(("development:my_reports", "思想汇报", "journal-text"))
+        if access.has_perm(user, Perm.ORGLIFE_VIEW):
+            nav.append(("orglife:meetings", "组织生活", "calendar-check"))
+        elif hasattr(user, "member"):  # members check in and see their meetings from their phones
+            nav.append(("orglife:mine", "我的会议", "calendar-check"))
         if access.has_perm(user, Perm.POINTS_VIEW):
             nav.append(("points:overview", "积分", "award"))
         elif hasattr(user, "member"):  # a linked member record: one query, cached on the user

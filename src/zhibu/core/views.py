@@ -13,6 +13,7 @@ from zhibu.core.models import AuditAction
 from zhibu.core.selectors import audit_entries
 from zhibu.development import selectors as dev_selectors
 from zhibu.members import todos as member_todos
+from zhibu.orglife import compliance as orglife_compliance
 from zhibu.orgs import selectors as org_selectors
 from zhibu.orgs.rules import term_flag
 from zhibu.points import rules as points_rules
@@ -37,8 +38,9 @@ def home(request):
         else [],
         "dev_card": dev_selectors.home_card(request.user, today),
         "points_card": _points_card(request.user, today),
+        "orglife_todos": orglife_compliance.home_todos(request.user, today),
     }
-    context["todo_count"] = len(todos) + len(context["member_todos"])
+    context["todo_count"] = len(todos) + len(context["member_todos"]) + len(context["orglife_todos"])
     return render(request, "core/home.html", context)
 
 

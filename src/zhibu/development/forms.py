@@ -163,6 +163,8 @@ class VoteForm(forms.Form):
     )
     note = forms.CharField(label="说明", max_length=300, required=False)
     accept_warnings = forms.BooleanField(label=ACCEPT_LABEL, required=False)
+    # The 支部党员大会 record (组织生活) the vote was taken at, when it came from the meeting page.
+    meeting = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     NUMBERS = ("expected", "present", "in_favour", "against", "abstain", "written_in_favour")
 

@@ -38,6 +38,7 @@ from zhibu.development.models import (
     ThoughtReport,
     VoteKind,
 )
+from zhibu.orglife import selectors as orglife_selectors
 from zhibu.orgs import selectors as org_selectors
 from zhibu.orgs.models import Organization, OrgType
 
@@ -269,11 +270,23 @@ def vote(request, pk: int):
         "abstain": 0,
         "written_in_favour": 0,
     }
+    meeting = _vote_meeting(request, case)
+    if meeting is not None:
+        # From the meeting page: the date and the numbers come from the meeting's attendance records.
+        numbers = orglife_selectors.voters(meeting)
+        initial.update(
+            meeting=meeting.pk,
+            held_on=timezone.localtime(meeting.starts_at).date(),
+            expected=numbers["expected"],
+            present=numbers["present"],
+        )
     form = VoteForm(request.POST or None, initial=initial)
     warnings = []
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data.pop("meeting", None)
         try:
-            result = services.record_vote(user, case, **form.cleaned_data)
+            result = services.record_vote(user, case, meeting_id=meeting.pk if meeting else None, **data)
         except ValidationError as exc:
             warnings = apply_service_errors(form, exc)
         else:
@@ -281,8 +294,22 @@ def vote(request, pk: int):
             (messages.success if result.passed else messages.warning)(request, f"已记录表决：{text}")
             return redirect("development:case", pk=case.pk)
     preview = _vote_preview(case, form.data if form.is_bound else initial)
-    context = {"case": case, "form": form, "warnings": warnings, "preview": preview}
+    context = {"case": case, "form": form, "warnings": warnings, "preview": preview, "meeting": meeting}
     return render(request, "development/vote.html", context)
+
+
+def _vote_meeting(request, case):
+    """The 支部党员大会 (?meeting= or the form's hidden field) this vote belongs to: a meeting of the case's
+    branch that can carry votes and has begun; 404 when it isn't one the user may see."""
+    raw = request.POST.get("meeting") or request.GET.get("meeting")
+    if not raw:
+        return None
+    meeting = orglife_selectors.get_meeting(request.user, raw)
+    if meeting.org_id != case.org_id or not meeting.type.can_vote:
+        raise Http404("该会议不是本支部可表决的党员大会")
+    if meeting.starts_at > timezone.now() or meeting.status == "cancelled":
+        raise Http404("该会议尚未召开")
+    return meeting
 
 
 def _vote_preview(case, data) -> rules.VoteResult | None:

@@ -104,7 +104,7 @@ def manageable_orgs(user) -> QuerySet[Organization]:
 
 
 def branch_of(org) -> Organization:
-    return org.get_parent() if org.org_type == OrgType.GROUP else org
+    return Organization.objects.get_parent(org) if org.org_type == OrgType.GROUP else org
 
 
 def committee_members(branch) -> QuerySet[Member]:

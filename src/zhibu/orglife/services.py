@@ -182,6 +182,11 @@ def cancel(actor, meeting: Meeting, reason: str) -> Meeting:
 # --- Attendance and points ---------------------------------------------------------------------------
 
 
+def _day_label(moment: dt.datetime) -> str:
+    day = timezone.localtime(moment).date()
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 def _source_id(att: Attendance) -> str:
     return str(att.pk) if att.points_rev == 0 else f"{att.pk}-{att.points_rev}"
 
@@ -192,7 +197,8 @@ def _source_type(rule_code: str) -> str:
 
 def _sync_points(att: Attendance, meeting: Meeting) -> None:
     """Score what the attendance now says (the type's rule, the absence deduction or nothing), reversing
-    what was scored before if it changed. Called with the attendance row locked."""
+    what was scored before if it changed. Called with the attendance row locked; the caller saves the
+    row afterwards (scored_rule and points_rev change here)."""
     from zhibu.points.models import Entry
 
     wanted = rules.attendance_rule(att.status, att.absence_reason, meeting.type.points_rule, ABSENCE_RULE)
@@ -215,12 +221,11 @@ def _sync_points(att: Attendance, meeting: Meeting) -> None:
                     source_type=_source_type(wanted),
                     source_id=_source_id(att),
                     occurred_at=meeting.starts_at,
-                    source_label=f"{timezone.localtime(meeting.starts_at):%Y年%m月%d日}{meeting.type.name}",
+                    source_label=f"{_day_label(meeting.starts_at)}{meeting.type.name}",
                 )
             att.scored_rule = wanted
         except ValidationError as exc:  # the rule is switched off for this org, the member left the roll…
             log.info("attendance %s not scored: %s", att.pk, exc.messages)
-    att.save(update_fields=["scored_rule", "points_rev", "updated_at"])
 
 
 def check_in(user, token: str, now: dt.datetime | None = None) -> tuple[Attendance, bool]:
@@ -264,9 +269,9 @@ def check_in(user, token: str, now: dt.datetime | None = None) -> tuple[Attendan
         att.checked_in_at = now
         att.via = CheckinVia.QR
         att.recorded_by = _actor(user)
-        att.save()
         att.member = member
         _sync_points(att, meeting)
+        att.save()
     return att, True
 
 
@@ -279,6 +284,9 @@ def mark_attendance(actor, meeting: Meeting, marks: dict[int, dict]) -> int:
     with transaction.atomic():
         meeting = _lock(meeting)
         _editable(meeting)
+        opens = meeting.starts_at - dt.timedelta(
+            minutes=config.get(meeting.org, "orglife.checkin_before_minutes")
+        )
         rows = {
             a.member_id: a
             for a in Attendance.objects.select_for_update().filter(meeting=meeting).select_related("member")
@@ -290,7 +298,10 @@ def mark_attendance(actor, meeting: Meeting, marks: dict[int, dict]) -> int:
                 errors.setdefault("attendance", []).append(f"党员（{member_id}）不在本次会议名单中")
                 continue
             status = mark.get("status", att.status)
-            reason = mark.get("absence_reason", "") if status == AttendanceStatus.ABSENT else ""
+            absent = status == AttendanceStatus.ABSENT
+            # Fields not sent keep what was recorded (adding 补学 later need not repeat the reason);
+            # a reason and 补学 only go with an absence.
+            reason = mark.get("absence_reason", att.absence_reason) if absent else ""
             name = att.member.name
             if status not in AttendanceStatus.values:
                 errors.setdefault("attendance", []).append(f"{name}：出席情况无效")
@@ -298,15 +309,10 @@ def mark_attendance(actor, meeting: Meeting, marks: dict[int, dict]) -> int:
             if status == AttendanceStatus.ABSENT and reason not in AbsenceReason.values:
                 errors.setdefault("attendance", []).append(f"{name}：请选择缺席原因")
                 continue
-            if status in (
-                AttendanceStatus.PRESENT,
-                AttendanceStatus.LATE,
-            ) and now < meeting.starts_at - dt.timedelta(
-                minutes=config.get(meeting.org, "orglife.checkin_before_minutes")
-            ):
+            if status in (AttendanceStatus.PRESENT, AttendanceStatus.LATE) and now < opens:
                 errors.setdefault("attendance", []).append("会议尚未开始，不能登记出席")
                 break
-            makeup_on = mark.get("makeup_on", att.makeup_on)
+            makeup_on = mark.get("makeup_on", att.makeup_on if absent else None)
             if makeup_on and status != AttendanceStatus.ABSENT:
                 errors.setdefault("attendance", []).append(f"{name}：只有缺席人员需要补学")
                 continue
@@ -327,8 +333,8 @@ def mark_attendance(actor, meeting: Meeting, marks: dict[int, dict]) -> int:
             if status in (AttendanceStatus.PRESENT, AttendanceStatus.LATE) and not att.via:
                 att.via = CheckinVia.RECORDER
             att.recorded_by = _actor(actor)
-            att.save()
             _sync_points(att, meeting)
+            att.save()
             changed += 1
         if errors:
             raise ValidationError(errors)
@@ -479,9 +485,12 @@ def exclude_voter(actor, meeting: Meeting, member: Member, reason: str, approved
     with transaction.atomic():
         meeting = _lock(meeting)
         _editable(meeting)
-        att = meeting.attendances.filter(member=member).first()
+        att = meeting.attendances.filter(member=member).select_related("member").first()
         if att is None:
             fail("该党员不在本次会议名单中", "member")
+        voter = att.member
+        if not rules.voting_member(voter.category, voter.status, voter.under_party_probation):
+            fail("该党员没有表决权（预备党员、留党察看期间或已不在册），本就不计入应到人数", "member")
         if att.status in (AttendanceStatus.PRESENT, AttendanceStatus.LATE):
             fail("已到会的党员不能不计入应到人数", "member")
         try:

@@ -12,8 +12,10 @@ from django.utils import timezone
 
 from zhibu.accounts.models import Role, RoleAssignment, User
 from zhibu.accounts.services import create_user
+from zhibu.core.demo.orglife import build_orglife
 from zhibu.core.demo.points import build_points
 from zhibu.core.demo.records import build_development, build_transfers, enrich_members
+from zhibu.core.demo.reviews import build_reviews_and_talks
 from zhibu.members.models import Category, Gender, Member, MemberStatus
 from zhibu.members.rules import id_check_digit
 from zhibu.orgs import services as org_services
@@ -417,10 +419,17 @@ def build_demo(seed: int = 2026) -> dict:
     build_transfers(branches, today)
     applicant = User.objects.get(username="shenqingren")
     cases = build_development(people, rng, branches, today, applicant_user=applicant)
-    entries = build_points(rng, branches, today)
+    # Meetings before points: attendance scores points, which the points demo's 积分通报 and appeal use.
+    build_orglife(rng, branches, today)
+    build_points(rng, branches, today)
+    build_reviews_and_talks(today)
+    from zhibu.orglife.models import Meeting
+    from zhibu.points.models import Entry
+
     return {
         "cases": cases,
-        "point_entries": entries,
+        "point_entries": Entry.objects.count(),
+        "meetings": Meeting.objects.count(),
         "orgs": Organization.objects.count(),
         "members": Member.objects.count(),
         "accounts": printed,

@@ -3,8 +3,9 @@ quarter), up to today.
 
 Every entry is written by `points.services` (`award` for the facts the other modules would score, and the
 claim, appeal and snapshot services for the rest), with dates relative to today:
-- the monthly 支部党员大会 (attendance, or an absence deduction) with a 党课 each quarter ("demo.meeting"),
-  learning minutes now and then, some past the daily cap ("demo.learning"), monthly dues ("demo.dues");
+- learning minutes now and then, some past the daily cap ("demo.learning"), monthly dues ("demo.dues");
+  meeting attendance and absences are scored by the real meetings of `core.demo.orglife` (built first,
+  so the published 积分通报 and the appeal against an absence see them);
 - volunteer hours: members' own reports and reports by the 组织委员, approved by the secretary; a few
   claims still pending and one rejected; one deduction (违反工作纪律) submitted and approved;
 - appeals: one open, one resolved by reversing the entry;
@@ -12,7 +13,7 @@ claim, appeal and snapshot services for the rest), with dates relative to today:
   quarter, and a change of another rule that starts next month; rankings and publication are switched on
   there from 1 January, with the last closed quarter's 积分通报 published.
 
-About 1,500 entries: `award` runs its checks for each (a few milliseconds on SQLite), so the demo stays
+About 800 entries here: `award` runs its checks for each (a few milliseconds on SQLite), so the demo stays
 quick to build.
 """
 
@@ -47,10 +48,6 @@ def _months(today: dt.date, since: dt.date) -> list[dt.date]:
     return months
 
 
-def _weekday_on_or_before(day: dt.date, weekday: int) -> dt.date:
-    return day - dt.timedelta(days=(day.weekday() - weekday) % 7)
-
-
 def _award(member, code, source_type, source_id, when, label="", quantity=1):
     return services.award(
         member,
@@ -63,36 +60,13 @@ def _award(member, code, source_type, source_id, when, label="", quantity=1):
     ).entry
 
 
-def _routine(rng, branch, members, today, since, *, absent=(), late=()) -> dict:
-    """Meetings, learning and dues from `since` to today. `absent`/`late`: (member, month) that must be an
-    absence or a late payment (for the appeals). Returns {(member pk, kind, month): entry} of those."""
+def _routine(rng, branch, members, today, since, *, late=()) -> dict:
+    """Learning and dues from `since` to today (meeting attendance is scored by the real meetings of
+    `core.demo.orglife`). `late`: (member, month) that must be a late payment (for the appeals). Returns
+    {(member pk, "late", month): entry} of those."""
     forced = {}
     for month in _months(today, since):
-        # 支部党员大会 on the last Friday of the month (or the latest Friday before today).
-        meeting_day = _weekday_on_or_before(min(add_months(month, 1) - dt.timedelta(days=1), today), 4)
-        if meeting_day >= today or meeting_day < since:
-            meeting_day = None
-        lecture = month.month % 3 == 0  # a 党课 with the meeting in the quarter's last month
         for m in members:
-            if meeting_day is not None:
-                lost = m.status == MemberStatus.LOST and m.lost_since and m.lost_since <= meeting_day
-                missed = (m.pk, month) in absent or lost or rng.random() < 0.05
-                label = f"{meeting_day.year}年{meeting_day.month}月支部党员大会"
-                code = "orglife.absence" if missed else "orglife.branch_meeting"
-                entry = _award(
-                    m, code, "demo.meeting", f"{branch.code}-{month:%Y%m}", _at(meeting_day, 14, 30), label
-                )
-                if (m.pk, month) in absent:
-                    forced[(m.pk, "absent", month)] = entry
-                if lecture and not missed:
-                    _award(
-                        m,
-                        "orglife.party_lecture",
-                        "demo.meeting",
-                        f"{branch.code}-{month:%Y%m}-lecture",
-                        _at(meeting_day, 16),
-                        f"{meeting_day.year}年第{(meeting_day.month - 1) // 3 + 1}季度专题党课",
-                    )
             if m.status == MemberStatus.LOST:
                 continue
             # Learning (now and then; some sessions past the daily cap of 6 points).
@@ -243,23 +217,19 @@ def build_points(rng, branches, today) -> int:
 
     plain = Member.objects.get(user=member)
     group_leader = Member.objects.get(user=leader)
-    last_month = add_months(today.replace(day=1), -1)
-    absent = {(plain.pk, last_month)}
     late_month = add_months(today.replace(day=1), -3)
     late = {(group_leader.pk, late_month)}
     # 研发中心第一党支部 keeps points for the whole year; the second branch joined this quarter.
     z1_members = list(Member.objects.filter(org=z1).on_roll().order_by("id"))
-    entries = _routine(rng, z1, z1_members, today, today - dt.timedelta(days=364), absent=absent, late=late)
+    entries = _routine(rng, z1, z1_members, today, today - dt.timedelta(days=364), late=late)
     _claims(rng, z1, z1_members, today, (secretary, committee, leader, member))
     z2_members = list(Member.objects.filter(org=z2).on_roll().order_by("id"))
     _routine(rng, z2, z2_members, today, quarter_start)
 
-    # Appeals: one open (absence while on leave), one upheld by reversing a late-dues deduction.
-    services.file_appeal(
-        member,
-        entries[(plain.pk, "absent", last_month)],
-        "当天因公出差，会前已向支部书记请假，请予核实",
-    )
+    # Appeals: one open (last month's 主题党日 recorded as an unexcused absence, see core.demo.orglife),
+    # one upheld by reversing a late-dues deduction.
+    absence = Entry.objects.filter(member=plain, source_type="orglife.absence").latest("occurred_at")
+    services.file_appeal(member, absence, "当天因公出差，会前已向支部书记请假，请予核实")
     appeal = services.file_appeal(
         leader,
         entries[(group_leader.pk, "late", late_month)],

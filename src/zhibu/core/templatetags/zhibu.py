@@ -112,6 +112,18 @@ NAV_SECTIONS = {
     ),
     "members:transfers": ("members:transfer",),
     "development:board": ("development:",),
+    "orglife:meetings": ("orglife:",),
+    "orglife:mine": (
+        "orglife:mine",
+        "orglife:meeting",
+        "orglife:checkin",
+        "orglife:review_mine",
+        "orglife:review_self",
+        "orglife:review_ballots",
+        "orglife:talk_mine",
+        "orglife:talk_new",
+        "orglife:talk_detail",
+    ),
     "points:overview": ("points:",),
     "points:mine": ("points:",),
     "accounts:profile": ("accounts:profile", "accounts:password", "accounts:tokens"),
@@ -134,15 +146,31 @@ def nav_active(context, url_name) -> bool:
     )
 
 
+# What a phone user reaches for first when not everything fits the bottom bar (the sidebar menu has all).
+BOTTOM_FIRST = (
+    "core:home",
+    "orglife:meetings",
+    "orglife:mine",
+    "members:roster",
+    "points:overview",
+    "points:mine",
+    "development:my_reports",
+    "development:board",
+)
+
+
 @register.simple_tag
 def bottom_nav(nav_items, size=5):
-    """The phone bottom bar: the first entries plus 我的 (always last), at most `size` in all."""
+    """The phone bottom bar, at most `size` entries in menu order with 我的 always last: the entries of
+    BOTTOM_FIRST first, then the rest of the menu."""
     items = list(nav_items or [])
     if len(items) <= size:
         return items
     mine = [i for i in items if i[0] == "accounts:profile"]
     rest = [i for i in items if i[0] != "accounts:profile"]
-    return rest[: size - len(mine)] + mine
+    rank = {name: n for n, name in enumerate(BOTTOM_FIRST)}
+    keep = sorted(range(len(rest)), key=lambda n: (rank.get(rest[n][0], len(rank)), n))[: size - len(mine)]
+    return [rest[n] for n in sorted(keep)] + mine
 
 
 @register.filter(name="abs")
