@@ -121,6 +121,7 @@ class _Branch:
         committee = list(selectors.committee_members(branch).order_by("id"))
         self.host = committee[0] if committee else (roster[0] if roster else None)
         self.recorder = committee[1] if len(committee) > 1 else self.host
+        selectors.ensure_seeded()  # the types come back after a test-database flush
         self.types = {t.code: t for t in MeetingType.objects.filter(org__isnull=True)}
         self.forced: dict[tuple[int, int], tuple[str, str]] = {}  # (meeting day ordinal, member) -> absence
 
