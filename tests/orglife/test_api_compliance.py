@@ -7,41 +7,18 @@ import io
 import json
 
 import pytest
-from django.urls import path
 from django.utils import timezone
 from openpyxl import load_workbook
 
-import zhibu.urls
 from tests.factories import UserFactory, grant
 from tests.orglife.test_compliance import Y, at, held
 from zhibu.accounts.models import Role
-from zhibu.api.api import api as main_api
 from zhibu.core.models import AuditAction, AuditLog
 from zhibu.orglife import compliance
-from zhibu.orglife.api_compliance import router
 from zhibu.orglife.models import Requirement
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1/orglife"
-
-
-def _mounted() -> bool:
-    main_api._get_bound_routers()
-    return any(r is router for _, r in main_api._routers)
-
-
-if not _mounted():
-    # Until the router is mounted on the API root (zhibu/api/api.py), serve it from a test API with the
-    # root's auth and error handlers at the same address, ahead of the project's URLs.
-    from ninja import NinjaAPI
-
-    from zhibu.api.auth import AUTH
-
-    _api = NinjaAPI(auth=AUTH, urls_namespace="api-compliance-test")
-    _api._exception_handlers = main_api._exception_handlers
-    _api.add_router("/orglife", router)
-    urlpatterns = [path("api/v1/", _api.urls), *zhibu.urls.urlpatterns]
-    pytestmark = [pytestmark, pytest.mark.urls(__name__)]
 
 
 def send(client, url, data=None):
