@@ -128,7 +128,7 @@ def test_checkin_window_and_problem_at_the_exact_instants():
     assert (opens, closes) == (local(2026, 5, 12, 13, 30), local(2026, 5, 12, 17, 0))
     assert rules.checkin_problem(opens, opens, closes) == ""
     assert rules.checkin_problem(closes, opens, closes) == ""
-    assert rules.checkin_problem(opens - SECOND, opens, closes) == "签到尚未开始（05月12日 13:30开始）"
+    assert rules.checkin_problem(opens - SECOND, opens, closes) == "签到尚未开始（5月12日 13:30开始）"
     assert (
         rules.checkin_problem(closes + SECOND, opens, closes)
         == "签到已结束；如确已参会，请联系会议记录人登记"
@@ -138,7 +138,7 @@ def test_checkin_window_and_problem_at_the_exact_instants():
 def test_checkin_problem_shows_the_opening_in_beijing_time():
     opens = dt.datetime(2026, 5, 12, 5, 30, tzinfo=dt.UTC)  # 13:30 in Beijing
     closes = opens + dt.timedelta(hours=3)
-    assert "05月12日 13:30开始" in rules.checkin_problem(opens - SECOND, opens, closes)
+    assert "5月12日 13:30开始" in rules.checkin_problem(opens - SECOND, opens, closes)
 
 
 @given(

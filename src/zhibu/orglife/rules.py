@@ -82,7 +82,8 @@ def checkin_window(starts_at: dt.datetime, ends_at: dt.datetime, before_minutes:
 def checkin_problem(now: dt.datetime, opens: dt.datetime, closes: dt.datetime) -> str:
     """Why a check-in is refused now ("" when it is open)."""
     if now < opens:
-        return f"签到尚未开始（{opens.astimezone(_tz()):%m月%d日 %H:%M}开始）"
+        local = opens.astimezone(_tz())
+        return f"签到尚未开始（{local.month}月{local.day}日 {local:%H:%M}开始）"
     if now > closes:
         return "签到已结束；如确已参会，请联系会议记录人登记"
     return ""
