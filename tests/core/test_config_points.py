@@ -15,8 +15,9 @@ from zhibu.core.models import AuditLog, OrgSetting
 pytestmark = pytest.mark.django_db
 SWITCHES = ("points.ranking_enabled", "points.publish_enabled")
 POINTS_KEYS = [k for k in config.KEYS if k.startswith("points.")]
-# Check-in times belong to whoever runs the meetings (orglife.manage); the 优秀 quota to org managers.
-ORGLIFE_KEYS = [k for k in config.KEYS if k.startswith("orglife.") and k != "orglife.excellent_ratio"]
+# Check-in times belong to whoever runs the meetings (orglife.manage); the rest to org managers.
+MANAGERS_ONLY = ("orglife.excellent_ratio", "orglife.records_from")  # a branch can't loosen its own checks
+ORGLIFE_KEYS = [k for k in config.KEYS if k.startswith("orglife.") and k not in MANAGERS_ONLY]
 OTHER_KEYS = [k for k in config.KEYS if k not in POINTS_KEYS and k not in ORGLIFE_KEYS]
 FROM = dt.date(2020, 1, 1)
 

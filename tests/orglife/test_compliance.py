@@ -168,6 +168,34 @@ def test_periods_before_the_org_was_founded_do_not_apply(tree, users):
     assert states(line(report, "branch_meeting")) == ["-", "missed", "due", "n/a"]
 
 
+def test_periods_before_the_records_start_do_not_apply_and_branches_may_differ(tree, users):
+    """A committee that starts using Zhibu mid-year sets orglife.records_from: no misses before it."""
+    from zhibu.core import config
+
+    config.set_value(users.org_admin, tree.root, "orglife.records_from", f"{Y}-05-20", dt.date(2020, 1, 1))
+    config.set_value(users.org_admin, tree.b, "orglife.records_from", f"{Y}-03-01", dt.date(2020, 1, 1))
+    today = dt.date(Y, 7, 10)
+    a = compliance.branch_report(users.sec_a, tree.a, Y, today=today)
+    assert states(line(a, "theme_day"))[:7] == ["-", "-", "-", "-", "missed", "missed", "due"]
+    b = compliance.branch_report(users.sec_b, tree.b, Y, today=today)
+    assert states(line(b, "theme_day"))[:7] == ["-", "-", "missed", "missed", "missed", "missed", "due"]
+    # The committee matrix reads the same setting for every branch (one query, not one per branch).
+    matrix = compliance.committee_matrix(users.org_admin, tree.root, Y, today=today)
+    missed = {row.org.name: row.missed for row in matrix.rows}
+    assert missed[tree.b.name] > missed[tree.a.name] > 0
+
+
+def test_records_start_is_set_by_org_managers_not_by_the_branch(tree, users):
+    from django.core.exceptions import PermissionDenied
+
+    from zhibu.core import config
+
+    with pytest.raises(PermissionDenied):
+        config.set_value(users.sec_a, tree.a, "orglife.records_from", f"{Y}-05-20", dt.date(2020, 1, 1))
+    with pytest.raises(ValidationError):
+        config.set_value(users.org_admin, tree.a, "orglife.records_from", "2026-13-01", dt.date(2020, 1, 1))
+
+
 # --- Versions per org ---------------------------------------------------------------------------------
 
 

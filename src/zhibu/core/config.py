@@ -18,6 +18,7 @@ class Key:
     label: str
     source: str
     high: int = 120  # whole numbers: the largest value accepted (the smallest is 1)
+    kind: str = ""  # "date": one YYYY-MM-DD date, stored as text ("" = not set)
 
 
 def _ratio(raw: str) -> str:
@@ -53,6 +54,9 @@ KEYS: dict[str, Key] = {
     "orglife.checkin_before_minutes": Key(30, "会前多少分钟开放扫码签到", "本单位规定", high=1440),
     "orglife.checkin_after_minutes": Key(60, "会后多少分钟内仍可签到", "本单位规定", high=1440),
     "orglife.late_grace_minutes": Key(10, "开会后多少分钟内签到不计迟到", "本单位规定"),
+    "orglife.records_from": Key(
+        "", "组织生活台账起始日期（此前的周期不计未完成）", "本组织启用本系统记录组织生活的日期", kind="date"
+    ),
     "orglife.excellent_ratio": Key("1/3", "民主评议优秀比例上限（如1/3、30%，0为不设比例）", SRC_REVIEW),
     "points.ranking_enabled": Key(False, "启用积分排名", SRC_POINTS),
     "points.publish_enabled": Key(False, "允许发布积分通报", SRC_POINTS),
@@ -67,7 +71,7 @@ def perm_for(key: str):
 
     if key.startswith("points."):
         return Perm.POINTS_RULES
-    if key.startswith("orglife.") and key != "orglife.excellent_ratio":
+    if key.startswith("orglife.") and key not in ("orglife.excellent_ratio", "orglife.records_from"):
         return Perm.ORGLIFE_MANAGE
     return Perm.ORG_MANAGE
 
@@ -107,6 +111,33 @@ def get(org, key: str, on: dt.date | None = None):
     return best[2] if best is not None else KEYS[key].default
 
 
+def resolver(root, key: str, on: dt.date | None = None):
+    """`path -> value` of `key` for many orgs at or under `root`, from one query (same rule as `get`:
+    the deepest org on the path wins, then its latest version on `on`)."""
+    from zhibu.core.models import OrgSetting
+
+    on = on or timezone.localdate()
+    steplen = type(root).steplen
+    ancestors = [root.path[:i] for i in range(steplen, len(root.path), steplen)]
+    rows = (
+        OrgSetting.objects.filter(key=key, valid_from__lte=on)
+        .filter(Q(org__isnull=True) | Q(org__path__in=ancestors) | Q(org__path__startswith=root.path))
+        .values_list("org__path", "valid_from", "value")
+    )
+    latest: dict[str, tuple] = {}
+    for path, valid_from, value in rows:
+        path = path or ""
+        if path not in latest or valid_from > latest[path][0]:
+            latest[path] = (valid_from, value)
+    default = KEYS[key].default
+
+    def value(path: str):
+        best = max((p for p in latest if path.startswith(p)), key=len, default=None)
+        return latest[best][1] if best is not None else default
+
+    return value
+
+
 @dataclass(frozen=True)
 class Effective:
     key: str
@@ -123,6 +154,8 @@ class Effective:
             return "、".join(self.value) or "（未设置）"
         if isinstance(self.value, bool):
             return "开启" if self.value else "关闭"
+        if self.value == "":
+            return "（未设置）"
         return str(self.value)
 
 
@@ -164,6 +197,11 @@ def parse_value(key: str, raw: str):
     """Turn form/API text into the key's type: a whole number, a switch, or a list of YYYY-MM-DD dates."""
     default = KEYS[key].default
     raw = (raw or "").strip()
+    if KEYS[key].kind == "date":
+        try:
+            return dt.date.fromisoformat(raw).isoformat()
+        except ValueError:
+            fail("请按YYYY-MM-DD填写日期", "value")
     if isinstance(default, str):
         return _ratio(raw)
     if isinstance(default, bool):

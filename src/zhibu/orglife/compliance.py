@@ -7,8 +7,9 @@ its branches; the 工作台 lines; and the requirement editor's reads and servic
   `active=False` switches the requirement off there and below. The version in force on a period's last
   day governs a closed or future period; for the open period it is the version in force today.
 - `applies_to`: branch → every active 党支部; branch_committee → a branch whose current CommitteeTerm is a
-  committee (委员会); group → every active 党小组. A period counts from the org's founded_on (the period
-  containing it is the first) and from the requirement's valid_from (by the resolution above).
+  committee (委员会); group → every active 党小组. A period counts from the org's founded_on, or from the
+  day its records in Zhibu begin (config "orglife.records_from", inherited down the tree; the period
+  containing it is the first), and from the requirement's valid_from (by the resolution above).
 - Counting: held meetings (status in HELD_STATUSES) of the org itself, by the type's code, in local
   (Asia/Shanghai) months — one GROUP BY org, type, month query for a whole subtree, however many orgs;
   the state of each period comes from rules.period_state.
@@ -28,7 +29,7 @@ from django.http import Http404
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from zhibu.core import access, audit
+from zhibu.core import access, audit, config
 from zhibu.core.access import Perm
 from zhibu.core.errors import ValidationError, fail
 from zhibu.core.models import AuditAction
@@ -444,12 +445,18 @@ class Engine:
         self.orgs, self.names = _org_rows(root)
         self.resolver = Resolver(_versions(root))
         self.counts = _counts(root, first, last, id_code)
+        self.records_from = config.resolver(root, "orglife.records_from", today)
         self._plans: dict[tuple, list[PlanLine]] = {}
 
     # A plan depends only on which versions reach the org, its kind, its committee and its founding day
     # inside the window; most orgs share one.
     def plan(self, org: OrgRow) -> list[PlanLine]:
-        founded = org.founded_on if org.founded_on and org.founded_on > self.first else None
+        start = org.founded_on
+        recorded = self.records_from(org.path)
+        if recorded:  # the org's records in Zhibu begin here (orglife.records_from): no misses before
+            recorded = dt.date.fromisoformat(recorded)
+            start = max(start, recorded) if start else recorded
+        founded = start if start and start > self.first else None
         key = (self.resolver.key(org.path), org.org_type, org.has_committee, founded)
         plan = self._plans.get(key)
         if plan is None:

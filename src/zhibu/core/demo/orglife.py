@@ -23,9 +23,10 @@ import datetime as dt
 from django.utils import timezone
 
 from zhibu.accounts.models import User
+from zhibu.core import config
 from zhibu.members.models import Member, MemberStatus
 from zhibu.orglife import selectors, services
-from zhibu.orglife.models import MeetingType
+from zhibu.orglife.models import Meeting, MeetingType
 from zhibu.orgs.models import Organization
 from zhibu.orgs.rules import add_months
 from zhibu.points.rules import TZ, period_bounds
@@ -355,4 +356,12 @@ def build_orglife(rng, branches, today) -> int:
             skip={("theme_day", last_month)} if suffix == "LS-01" else frozenset(),
             groups=list(Organization.objects.get_children(branch).order_by("code")),
         )
+    # The 党委 keeps its records in Zhibu from `since` (earlier ones are on paper, so no misses before);
+    # 研发中心第一党支部 piloted it a year earlier.
+    root = Organization.objects.get_root(Organization.objects.get(pk=z1.pk))
+    config.set_value(None, root, "orglife.records_from", since.isoformat(), dt.date(2000, 1, 1), "启用本系统")
+    first = timezone.localtime(Meeting.objects.filter(org=z1).earliest("starts_at").starts_at).date()
+    config.set_value(
+        None, z1, "orglife.records_from", first.replace(day=1).isoformat(), dt.date(2000, 1, 1), "试点"
+    )
     return count
