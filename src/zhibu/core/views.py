@@ -14,6 +14,8 @@ from zhibu.core.selectors import audit_entries
 from zhibu.development import selectors as dev_selectors
 from zhibu.members import todos as member_todos
 from zhibu.orglife import compliance as orglife_compliance
+from zhibu.orglife import reviews as orglife_reviews
+from zhibu.orglife import selectors as orglife_selectors
 from zhibu.orgs import selectors as org_selectors
 from zhibu.orgs.rules import term_flag
 from zhibu.points import rules as points_rules
@@ -39,8 +41,11 @@ def home(request):
         "dev_card": dev_selectors.home_card(request.user, today),
         "points_card": _points_card(request.user, today),
         "orglife_todos": orglife_compliance.home_todos(request.user, today),
+        "upcoming_meetings": list(orglife_selectors.my_meetings(request.user, upcoming=True).reverse()[:3]),
+        "review_todos": orglife_reviews.member_todo(orglife_selectors.own_member(request.user)),
     }
-    context["todo_count"] = len(todos) + len(context["member_todos"]) + len(context["orglife_todos"])
+    lists = ("member_todos", "orglife_todos", "review_todos")
+    context["todo_count"] = len(todos) + sum(len(context[name]) for name in lists)
     return render(request, "core/home.html", context)
 
 
