@@ -16,3 +16,15 @@ def test_notified_upcoming_meetings_show_on_the_members_home(tree, users, client
     assert "尚未通知的主题党日" not in page
     # Someone from another branch is not notified of it.
     assert "第四季度支部党员大会" not in client_for(users.sec_b).get("/").content.decode()
+
+
+def test_an_open_review_asks_the_member_to_take_part(tree, users, client_for):
+    from zhibu.orglife import reviews
+
+    build_roster(tree, users)
+    review = reviews.start_review(None, tree.a, 2026)
+    page = client_for(users.member_a).get("/").content.decode()
+    assert "2026年度民主评议：请填写个人自评" in page
+    reviews.open_poll(None, review)
+    assert "民主测评进行中，请完成测评" in client_for(users.member_a).get("/").content.decode()
+    assert "年度民主评议：" not in client_for(users.sec_b).get("/").content.decode()
