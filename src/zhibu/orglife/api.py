@@ -20,8 +20,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
-from ninja.errors import ValidationError as InputError
 
+from zhibu.api.paging import PageQuery, invalid, page_slice
 from zhibu.core import access, config
 from zhibu.core.access import Perm
 from zhibu.core.errors import ValidationError
@@ -41,7 +41,6 @@ from zhibu.points.rules import local_range
 
 router = Router(tags=["组织生活"])
 
-MAX_LIMIT = 200
 NO_ATTENDANCE_VIEW = "您没有查看出席情况的权限"
 NO_MANAGE = "您没有管理该会议的权限"
 
@@ -52,12 +51,6 @@ ExclusionName = Literal["ill", "abroad", "sentenced", "bedridden", "away"]
 
 
 # --- Schemas: input ---------------------------------------------------------------------------------
-
-
-class PageQuery(Schema):
-    limit: int = Field(50, description=f"每页条数（1–{MAX_LIMIT}）")
-    offset: int = Field(0, description="起始位置")
-    page: int | None = Field(None, description="页码（从1开始）；给出时按 limit 计算起始位置")
 
 
 class MeetingsQuery(Schema):
@@ -362,17 +355,6 @@ class MyMeetingPage(Schema):
 # --- Helpers ----------------------------------------------------------------------------------------
 
 
-def _invalid(field: str, message: str, where: str = "body"):
-    """A 422 with a Chinese field message, shaped like schema errors."""
-    raise InputError([{"loc": (where, field), "msg": message, "type": "value_error"}])
-
-
-def _slice(paging: PageQuery) -> tuple[int, int]:
-    limit = max(1, min(paging.limit, MAX_LIMIT))
-    offset = (max(1, paging.page) - 1) * limit if paging.page is not None else max(0, paging.offset)
-    return limit, offset
-
-
 def _aware(moment: datetime | None) -> datetime | None:
     if moment is None:
         return None
@@ -644,14 +626,14 @@ def list_meetings(request, filters: Query[MeetingsQuery], paging: Query[PageQuer
         qs = qs.filter(org__path__startswith=scope.path)
     if filters.year is not None:
         if not 1949 <= filters.year <= 2999:
-            _invalid("year", "年度无效", "query")
+            invalid("year", "年度无效", "query")
         begin, stop = local_range(date(filters.year, 1, 1), date(filters.year, 12, 31))
         qs = qs.filter(starts_at__gte=begin, starts_at__lt=stop)
     if filters.status is not None:
         qs = qs.filter(status=filters.status)
     if filters.type:
         qs = qs.filter(type__code=filters.type)
-    limit, offset = _slice(paging)
+    limit, offset = page_slice(paging)
     count = qs.count()
     page = _with_counts(qs.select_related("org", "type", "host", "recorder")).order_by("-starts_at", "-id")
     items = [_meeting_out(request, m) for m in page[offset : offset + limit]]
@@ -694,7 +676,7 @@ def my_meetings(
     upcoming: bool | None = Query(None, description="true 只看未结束的 / false 只看已结束的；不填为全部"),
 ):
     qs = selectors.my_meetings(request.user, upcoming=upcoming)
-    limit, offset = _slice(paging)
+    limit, offset = page_slice(paging)
     items = [
         MyMeetingOut(
             attendance_id=a.pk,
@@ -809,7 +791,7 @@ def mark_attendance(request, meeting_id: int, payload: AttendanceIn):
     marks: dict[int, dict] = {}
     for i, mark in enumerate(payload.marks):
         if mark.member in marks:
-            _invalid(f"marks.{i}.member", "同一党员重复登记")
+            invalid(f"marks.{i}.member", "同一党员重复登记", "body")
         data = mark.dict(exclude_unset=True, exclude={"member"})
         for key in ("absence_reason", "absence_note", "makeup_note"):
             if key in data and data[key] is None:
@@ -864,7 +846,7 @@ def record_vote(request, meeting_id: int, payload: VoteIn):
     for i, c in enumerate(payload.candidates):
         name = c.name.strip()
         if name in candidates:
-            _invalid(f"candidates.{i}.name", "候选人姓名重复")
+            invalid(f"candidates.{i}.name", "候选人姓名重复", "body")
         candidates[name] = c.votes
     vote = services.record_vote(
         request.user,

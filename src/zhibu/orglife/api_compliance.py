@@ -18,13 +18,13 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from ninja import Field, Query, Router, Schema, Status
 
+from zhibu.api.paging import MAX_LIMIT
 from zhibu.orglife import compliance, ledger
 from zhibu.orglife.models import AppliesTo, Frequency
 from zhibu.orgs.models import OrgType
 
 router = Router(tags=["组织生活合规"])
 
-MAX_LIMIT = 200
 StateName = Literal["met", "due", "missed", "n/a", "off"]
 
 

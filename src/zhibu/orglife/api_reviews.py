@@ -18,6 +18,7 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
+from zhibu.api.paging import MAX_LIMIT
 from zhibu.core import access
 from zhibu.core.access import Perm
 from zhibu.core.errors import fail
@@ -28,7 +29,6 @@ from zhibu.orgs import selectors as org_selectors
 
 router = Router(tags=["民主评议与谈心谈话"])
 
-MAX_LIMIT = 200
 NO_MEMBER = "您的账户未关联党员档案"
 GradeName = Literal["excellent", "qualified", "basic", "unqualified"]
 GRADES_HELP = "excellent 优秀 / qualified 合格 / basic 基本合格 / unqualified 不合格"

@@ -22,8 +22,8 @@ from django.http import Http404
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
-from ninja.errors import ValidationError as InputError
 
+from zhibu.api.paging import PageQuery, invalid, page_slice
 from zhibu.core import access
 from zhibu.core.access import Perm
 from zhibu.orgs import selectors as org_selectors
@@ -44,7 +44,6 @@ router = Router(tags=["积分"])
 PeriodKind = Literal["week", "month", "quarter", "year", "custom"]
 RANKING_OFF = "本组织未开启积分排名"
 NO_MEMBER = "您的账户未关联党员档案，无法查看本人积分"
-MAX_LIMIT = 200
 TWO = Decimal("0.01")
 
 
@@ -58,12 +57,6 @@ class PeriodQuery(Schema):
     day: date | None = Field(None, description="周期内的任一天（默认今天），week/month/quarter/year 时使用")
     start: date | None = Field(None, description="自定义起始日期（与 end 同时给出时按自定义周期）")
     end: date | None = Field(None, description="自定义截止日期（含当天）")
-
-
-class PageQuery(Schema):
-    limit: int = Field(50, description=f"每页条数（1–{MAX_LIMIT}）")
-    offset: int = Field(0, description="起始位置")
-    page: int | None = Field(None, description="页码（从1开始）；给出时按 limit 计算起始位置")
 
 
 class RangeQuery(Schema):
@@ -400,20 +393,15 @@ class SnapshotDetailOut(SnapshotOut):
 # --- Parsing helpers --------------------------------------------------------------------------------
 
 
-def _invalid(field: str, message: str, where: str = "query"):
-    """A 422 with a Chinese field message, shaped like schema errors."""
-    raise InputError([{"loc": (where, field), "msg": message, "type": "value_error"}])
-
-
 def _bounds(kind: str, day: date | None, start: date | None, end: date | None, where="query"):
     """(kind, start, end) of the requested period: custom when start and end are given."""
     if start is not None or end is not None or kind == "custom":
         if start is None:
-            _invalid("start", "自定义周期请填写起始日期", where)
+            invalid("start", "自定义周期请填写起始日期", where)
         if end is None:
-            _invalid("end", "自定义周期请填写截止日期", where)
+            invalid("end", "自定义周期请填写截止日期", where)
         if end < start:
-            _invalid("end", "截止日期不能早于起始日期", where)
+            invalid("end", "截止日期不能早于起始日期", where)
         return "custom", start, end
     first, last = rules.period_bounds(kind, day or timezone.localdate())
     return kind, first, last
@@ -421,16 +409,10 @@ def _bounds(kind: str, day: date | None, start: date | None, end: date | None, w
 
 def _range(start: date | None, end: date | None) -> tuple[date | None, date | None]:
     if (start is None) != (end is None):
-        _invalid("end" if end is None else "start", "起始日期和截止日期须同时填写")
+        invalid("end" if end is None else "start", "起始日期和截止日期须同时填写")
     if start is not None and end < start:
-        _invalid("end", "截止日期不能早于起始日期")
+        invalid("end", "截止日期不能早于起始日期")
     return start, end
-
-
-def _slice(paging: PageQuery) -> tuple[int, int]:
-    limit = max(1, min(paging.limit, MAX_LIMIT))
-    offset = (max(1, paging.page) - 1) * limit if paging.page is not None else max(0, paging.offset)
-    return limit, offset
 
 
 def _aware(moment: datetime) -> datetime:
@@ -440,7 +422,7 @@ def _aware(moment: datetime) -> datetime:
 def _request_key(request, payload: ReportIn) -> str:
     key = (payload.request_key or request.headers.get("Idempotency-Key") or "").strip()
     if len(key) > 64:
-        _invalid("request_key", "请求标识不能超过64个字符", "body")
+        invalid("request_key", "请求标识不能超过64个字符", "body")
     return key
 
 
@@ -664,14 +646,14 @@ def _balance_out(member, kind: str, start: date, end: date) -> BalanceOut:
 
 
 def _claim_page(qs, paging: PageQuery) -> ClaimPage:
-    limit, offset = _slice(paging)
+    limit, offset = page_slice(paging)
     qs = qs.select_related("entry__rule")
     items = [_claim_out(c) for c in qs[offset : offset + limit]]
     return ClaimPage(count=qs.count(), limit=limit, offset=offset, items=items)
 
 
 def _appeal_page(qs, paging: PageQuery) -> AppealPage:
-    limit, offset = _slice(paging)
+    limit, offset = page_slice(paging)
     items = [_appeal_out(a) for a in qs[offset : offset + limit]]
     return AppealPage(count=qs.count(), limit=limit, offset=offset, items=items)
 
@@ -744,7 +726,7 @@ def member_entries(request, member_id: int, dates: Query[RangeQuery], paging: Qu
     member = selectors.get_member(request.user, member_id)
     start, end = _range(dates.start, dates.end)
     qs = selectors.ledger(member, start, end).select_related("member")
-    limit, offset = _slice(paging)
+    limit, offset = page_slice(paging)
     items = [_entry_out(e) for e in qs[offset : offset + limit]]
     return EntryPage(count=qs.count(), limit=limit, offset=offset, items=items)
 
@@ -952,7 +934,7 @@ def ranking(
         raise PermissionDenied(RANKING_OFF)
     kind, start, end = _bounds(when.period, when.day, when.start, when.end)
     qs = selectors.ranked_members(scope, start, end)
-    limit, offset = _slice(paging)
+    limit, offset = page_slice(paging)
     items = [
         RankRow(
             rank=m.rank,
@@ -1019,7 +1001,7 @@ def list_snapshots(
     qs = selectors.visible_snapshots(request.user)
     if org is not None:
         qs = qs.filter(org_id=org)
-    limit, offset = _slice(paging)
+    limit, offset = page_slice(paging)
     items = [SnapshotOut(**_snapshot_fields(s)) for s in qs[offset : offset + limit]]
     return SnapshotPage(count=qs.count(), limit=limit, offset=offset, items=items)
 
@@ -1028,7 +1010,7 @@ def list_snapshots(
 def get_snapshot(request, snapshot_id: int, paging: Query[PageQuery]):
     snap = selectors.get_snapshot(request.user, snapshot_id)
     rows = snap.rows.all()
-    limit, offset = _slice(paging)
+    limit, offset = page_slice(paging)
     return SnapshotDetailOut(
         **_snapshot_fields(snap),
         count=rows.count(),
