@@ -374,11 +374,28 @@ def test_the_ledger_explains_the_source(users, r, lecture):
     assert entry.source_label == "2026年5月12日党课"
     assert sources.type_label("orglife.attendance") == "组织生活考勤"
     assert sources.type_label("orglife.absence") == "组织生活缺席"
-    url = reverse("orglife:meeting", args=[lecture.pk])
-    assert sources.url_for(entry.source_type, entry.source_id) == url
+    # The link is built without a query; it leads to the meeting.
+    link = sources.url_for(entry.source_type, entry.source_id)
+    assert link == reverse("orglife:attendance_source", args=[entry.source_id])
     services.mark_attendance(None, lecture, {r.me.pk: {"status": "absent", "absence_reason": "unexcused"}})
     deduction = Entry.objects.get(member=r.me, source_type="orglife.absence")
-    assert sources.url_for(deduction.source_type, deduction.source_id) == url
+    assert deduction.source_id.endswith("-1")  # a new revision of the same attendance
+    assert selectors.meeting_of_attendance(deduction.source_id) == lecture.pk
+    assert selectors.meeting_of_attendance(entry.source_id) == lecture.pk
+    assert selectors.meeting_of_attendance("x-1") is None
+
+
+def test_an_attendance_link_leads_to_its_meeting_within_scope(users, r, lecture, client_for):
+    services.check_in(users.member_a, lecture.checkin_token, now=at(2026, 5, 12, 14))
+    entry = point_selectors.ledger(r.me).get()
+    link = sources.url_for(entry.source_type, entry.source_id)
+    answer = client_for(users.member_a).get(link)
+    assert answer.status_code == 302 and answer.url == reverse("orglife:meeting", args=[lecture.pk])
+    assert client_for(users.sec_b).get(link).status_code == 404
+    assert (
+        client_for(users.member_a).get(reverse("orglife:attendance_source", args=["999999"])).status_code
+        == 404
+    )
 
 
 def test_an_appeal_reversal_is_not_reversed_twice(users, r, lecture):

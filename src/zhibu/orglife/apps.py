@@ -11,13 +11,8 @@ class OrglifeConfig(AppConfig):
 
         from zhibu.points import sources
 
-        def meeting_of_attendance(pk: str) -> str | None:
-            from zhibu.orglife.models import Attendance
+        def link(source_id: str) -> str:
+            return reverse("orglife:attendance_source", args=[source_id])
 
-            meeting_id = Attendance.objects.filter(pk=int(str(pk).split("-")[0])).values_list(
-                "meeting_id", flat=True
-            )
-            return reverse("orglife:meeting", args=[meeting_id[0]]) if meeting_id else None
-
-        sources.register("orglife.attendance", "组织生活考勤", meeting_of_attendance)
-        sources.register("orglife.absence", "组织生活缺席", meeting_of_attendance)
+        sources.register("orglife.attendance", "组织生活考勤", link)
+        sources.register("orglife.absence", "组织生活缺席", link)

@@ -163,3 +163,11 @@ def my_meetings(user, *, upcoming: bool | None = None) -> QuerySet[Attendance]:
     elif upcoming is False:
         qs = qs.filter(meeting__ends_at__lt=now)
     return qs.select_related("meeting", "meeting__type", "meeting__org").order_by("-meeting__starts_at")
+
+
+def meeting_of_attendance(source_id: str) -> int | None:
+    """The meeting id of a points source "<attendance id>" or "<attendance id>-<revision>"."""
+    head = str(source_id).split("-")[0]
+    if not head.isdigit():
+        return None
+    return Attendance.objects.filter(pk=int(head)).values_list("meeting_id", flat=True).first()

@@ -338,6 +338,16 @@ def _development_votes(meeting: Meeting):
 
 
 @login_required
+def attendance_source(request, source_id: str):
+    """Where a points entry scored for an attendance leads: its meeting (404 when not visible). The link
+    is built without a query, so a ledger page links every entry at no cost."""
+    meeting_id = selectors.meeting_of_attendance(source_id)
+    if meeting_id is None:
+        raise Http404("未找到该会议，或您无权查看")
+    return redirect("orglife:meeting", pk=selectors.get_meeting(request.user, meeting_id).pk)
+
+
+@login_required
 def meeting_detail(request, pk: int):
     user = request.user
     meeting = selectors.get_meeting(user, pk)
@@ -809,5 +819,6 @@ urlpatterns = [
     path("meetings/<int:pk>/attachments/", upload, name="upload"),
     path("meetings/<int:pk>/qr/", qr, name="qr"),
     path("attachments/<int:pk>/", attachment, name="attachment"),
+    path("attendances/<str:source_id>/", attendance_source, name="attendance_source"),
     path("checkin/<str:token>/", checkin, name="checkin"),
 ]
